@@ -1,0 +1,1 @@
+"""Maintainer tools: generating student notebooks and refreshing stored outputs (see README, "Authoring")."""

@@ -1,0 +1,62 @@
+"""Re-executes solutions notebooks top to bottom in a fresh kernel and stores their outputs.
+
+    python course.py refresh                     all of solutions/, then regenerate notebooks/
+    python course.py refresh 01_raw_tensors      only the notebooks whose names start with that
+
+Runs in the same kernel environment as the tests (tools/kernel_env.py), so the stored outputs are the
+ones nbval will compare against. Volatile metadata (timings, widget state, papermill's records) is dropped,
+and execution counts come out as 1..n. A cell that raises stops the refresh unless it is tagged
+`raises-exception`; nothing is written for that notebook then.
+"""
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import kernel_env, student_version  # noqa: E402
+
+SOLUTIONS = student_version.SOLUTIONS
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+VOLATILE_NB_METADATA = ("widgets", "papermill", "toc", "vscode")
+CELL_TIMEOUT = 120
+
+
+def execute(nb, folder, timeout=CELL_TIMEOUT):
+    """Returns `nb` after running it in a fresh kernel whose working folder is `folder`."""
+    kernel_env.apply()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return nb
+
+
+def strip_volatile(nb):
+    """Returns `nb` without metadata that changes from run to run or machine to machine."""
+    for key in VOLATILE_NB_METADATA:
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    return nb
+
+
+def main(argv):
+    prefixes = [a for a in argv if not a.startswith("-")]
+    paths = [p for p in sorted(SOLUTIONS.glob("*.ipynb")) if not prefixes or any(p.name.startswith(x) for x in prefixes)]
+    if not paths:
+        print(f"no solutions notebook matches {prefixes}")
+        return 1
+    for path in paths:
+        start = time.perf_counter()
+        nb = nbformat.read(path, as_version=4)
+        execute(nb, path.parent)
+        nbformat.write(strip_volatile(nb), path)
+        print(f"refreshed {path.relative_to(student_version.ROOT)} in {time.perf_counter() - start:.1f} s")
+    return student_version.main([])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""Exercise checks that say what they check, and teach when they fail (introduced in notebook 01).
+
+Each check prints one line starting "check passed:" or raises CheckFailed (an AssertionError) whose
+message names the quantity, shows what was expected and what was found, and suggests the usual cause.
+"""
+import math
+
+import numpy as np
+import torch
+
+
+class CheckFailed(AssertionError):
+    """An exercise check did not pass; the message says what is wrong and how to fix it."""
+
+
+def _fail(message, hint=""):
+    raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+
+
+def to_numpy(value):
+    """Returns `value` (tensor, array or number) as a float64 numpy array on the CPU, without autograd history."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().to(torch.float64).numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def rel_error(got, expected):
+    """Returns the largest absolute difference between got and expected, relative to their largest magnitude.
+
+    0 means identical; about 1e-7 is float32 round-off, 1e-16 float64 round-off. Unlike an entry-by-entry
+    relative error, it does not blow up on entries that happen to be close to zero.
+    """
+    a, b = to_numpy(got), to_numpy(expected)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error needs equal shapes, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
+    return float(np.abs(a - b).max() / scale)
+
+
+def _shape_of(name, value):
+    if value is None:
+        _fail(f"{name} is None.", "did you forget to assign it, or to return it from your function?")
+    if not isinstance(value, (torch.Tensor, np.ndarray, float, int, np.floating)):
+        _fail(f"{name} should be a tensor, but it is a {type(value).__name__}.")
+    return tuple(np.shape(value)) if not isinstance(value, torch.Tensor) else tuple(value.shape)
+
+
+def check_shape(name, got, expected_shape, hint=""):
+    """Returns None; passes quietly when `got` has `expected_shape`, else raises CheckFailed saying how it differs."""
+    shape, want = _shape_of(name, got), tuple(expected_shape)
+    if shape == want:
+        return
+    if len(want) == 2 and shape == want[::-1]:
+        _fail(f"{name} has shape {shape} but should be {want}: did you transpose?",
+              hint or "a gradient has the shape of the tensor it belongs to; swap the operands or transpose one.")
+    _fail(f"{name} has shape {shape} but should be {want}.", hint)
+
+
+def check_close(name, got, expected, tol=1e-5, hint="", against="the reference"):
+    """Returns None; prints "check passed" when `got` matches `expected` within relative error `tol` (see rel_error).
+
+    `name` names `got`; `against` names `expected` in the messages.
+    """
+    check_shape(name, got, _shape_of(against, expected), hint)
+    a = to_numpy(got)
+    if not np.isfinite(a).all():
+        _fail(f"{name} contains nan or inf.", hint or "a value overflowed: check the learning rate and the formula.")
+    error = rel_error(a, expected)
+    if error > tol:
+        b = to_numpy(expected)
+        where = np.unravel_index(np.abs(a - b).argmax(), a.shape) if a.shape else ()
+        at = f" at index {tuple(int(i) for i in where)}" if where else ""
+        _fail(f"{name} does not match {against}: relative error {error:.1e} is above the tolerance {tol:.0e}."
+              f"\n  largest difference{at}: expected {b[where]:.6g}, got {a[where]:.6g}", hint)
+    shape = f", shape {tuple(a.shape)}" if a.shape else ""
+    print(f"check passed: {name} matches {against} (relative error below {tol:.0e}{shape})")
+
+
+def check_below(name, value, bound, hint=""):
+    """Returns None; prints "check passed" when the number `value` is below `bound`."""
+    value = float(to_numpy(value))
+    if not math.isfinite(value) or not value < bound:
+        _fail(f"{name} should be below {bound:.0e}, but it is {value:.4g}.", hint)
+    print(f"check passed: {name} is below {bound:.0e}")
+
+
+def check_that(name, condition, failure_message, hint=""):
+    """Returns None; prints "check passed: <name>" when `condition` is true, else raises with `failure_message`."""
+    if not bool(condition):
+        _fail(failure_message, hint)
+    print(f"check passed: {name}")
