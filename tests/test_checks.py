@@ -1,0 +1,71 @@
+"""utils.checks: what passes prints one line; what fails says what, where, and the likely cause."""
+import numpy as np
+import pytest
+import torch
+
+from utils import checks
+
+
+def test_rel_error_is_relative_to_the_largest_magnitude():
+    assert checks.rel_error(torch.ones(3), np.ones(3)) == 0.0
+    assert checks.rel_error([100.0, 0.0], [100.0, 1e-3]) == pytest.approx(1e-5)
+    assert checks.rel_error(torch.tensor(2.0, requires_grad=True), 1.0) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="equal shapes"):
+        checks.rel_error(np.ones(2), np.ones(3))
+
+
+def test_check_close_passes_with_one_line(capsys):
+    checks.check_close("y_pred", torch.ones(2, 3), np.ones((2, 3)), tol=1e-6, against="numpy")
+    assert capsys.readouterr().out == "check passed: y_pred matches numpy (relative error below 1e-06, shape (2, 3))\n"
+
+
+def test_transposed_answer_is_named():
+    with pytest.raises(checks.CheckFailed, match=r"grad_w1 has shape \(100, 1000\) but should be \(1000, 100\): "
+                                                 r"did you transpose\?"):
+        checks.check_close("grad_w1", torch.zeros(100, 1000), torch.zeros(1000, 100))
+
+
+def test_other_wrong_shape_is_named_with_the_hint():
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.check_shape("y_pred", torch.zeros(64, 100), (64, 10), hint="multiply by w2 too")
+    assert str(info.value) == "y_pred has shape (64, 100) but should be (64, 10).\nHint: multiply by w2 too"
+
+
+def test_none_and_wrong_types_are_explained():
+    with pytest.raises(checks.CheckFailed, match="(?s)grad_w2 is None.*forget to assign it, or to return it"):
+        checks.check_close("grad_w2", None, torch.zeros(2))
+    with pytest.raises(checks.CheckFailed, match="loss should be a tensor, but it is a str"):
+        checks.check_close("loss", "12", 12.0)
+
+
+def test_wrong_values_show_expected_and_got_at_the_worst_index():
+    expected = torch.arange(6.0).reshape(2, 3)
+    got = expected.clone()
+    got[1, 2] = -5.0
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.check_close("grad_w1", got, expected, tol=1e-4, hint="zero the gradient where h < 0")
+    message = str(info.value)
+    assert "grad_w1 does not match the reference: relative error 2.0e+00 is above the tolerance 1e-04" in message
+    assert "at index (1, 2): expected 5, got -5" in message
+    assert message.endswith("Hint: zero the gradient where h < 0")
+
+
+def test_nan_is_reported_before_values():
+    with pytest.raises(checks.CheckFailed, match="loss contains nan or inf"):
+        checks.check_close("loss", torch.tensor(float("nan")), 1.0)
+
+
+def test_check_below_and_check_that(capsys):
+    checks.check_below("final loss", torch.tensor(1e-5), 1e-3)
+    checks.check_that("weights changed", True, "unused")
+    assert capsys.readouterr().out == "check passed: final loss is below 1e-03\ncheck passed: weights changed\n"
+    with pytest.raises(checks.CheckFailed, match="final loss should be below 1e-03, but it is 0.5"):
+        checks.check_below("final loss", 0.5, 1e-3)
+    with pytest.raises(checks.CheckFailed, match="final loss should be below 1e-03, but it is nan"):
+        checks.check_below("final loss", float("nan"), 1e-3)
+    with pytest.raises(checks.CheckFailed, match="^the weights did not change\nHint: call step"):
+        checks.check_that("weights changed", False, "the weights did not change", hint="call step")
+
+
+def test_failures_are_assertion_errors():
+    assert issubclass(checks.CheckFailed, AssertionError)
