@@ -91,6 +91,8 @@ def start(python, args):
            "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.root_dir={ROOT}",
            "--LabApp.default_url=/lab/tree/notebooks", *args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses it otherwise
     try:
         return subprocess.call([str(c) for c in cmd], cwd=ROOT)
     except KeyboardInterrupt:

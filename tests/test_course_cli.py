@@ -1,0 +1,76 @@
+"""course.py: the README's commands. Set-up is reused, and `start` serves the course on 127.0.0.1 only."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+import course
+from tests.nbrun import ROOT
+
+
+def test_no_command_prints_the_usage():
+    result = subprocess.run([sys.executable, str(ROOT / "course.py")], capture_output=True, text=True)
+    assert result.returncode == 2 and "course.py start" in result.stdout and "course.py test" in result.stdout
+
+
+def test_second_setup_reuses_the_environment():
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(ROOT / "course.py"), "setup"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "installing" not in result.stdout, "set-up ran again although requirements.txt did not change"
+    assert time.perf_counter() - start < 10
+    assert course.STAMP.read_text().strip() == course.wanted_fingerprint()
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "python3 course.py test" in ci and "python3 course.py test" in readme
+    assert "python3 course.py start" in readme
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return json.load(response)
+
+
+def test_start_serves_the_notebooks_on_localhost_only():
+    port, token = free_port(), "course-test-token"
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(ROOT / ".venv" / "test-jupyter-config"), NO_PROXY="127.0.0.1")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "course.py"), "start", "--no-browser",
+                             f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        listing, deadline = None, time.time() + 60
+        while listing is None and time.time() < deadline:
+            try:
+                listing = get_json(f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}")
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.5)
+        assert listing is not None, "JupyterLab did not answer within 60 s"
+        names = {item["name"] for item in listing["content"]}
+        assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names
+        listening = [c.laddr for p in [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+        assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("JupyterLab did not stop on Ctrl+C within 20 s")
