@@ -5,15 +5,21 @@
     python3 course.py test       set up (first time only) and run the whole test suite
     python3 course.py students   regenerate notebooks/ (student versions) from solutions/
     python3 course.py refresh    re-execute solutions/ to refresh their stored outputs, then regenerate notebooks/
+    python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
     python3 course.py setup      only create or update the virtual environment in .venv/
 
-Set-up is skipped when .venv/ already matches requirements.txt, so a second start takes seconds.
+Set-up is skipped when .venv/ already matches requirements.txt and the Visdom dashboard's web assets are in
+place, so a second start takes seconds.
 Arguments after the command go to the tool underneath (pytest, jupyter lab, or the refresh script).
 """
 import hashlib
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -69,6 +75,7 @@ def setup():
     want = wanted_fingerprint()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
         link_repo_into_venv(python)
+        stage_visdom_assets(python)
         return python
     if not python.exists():
         say(f"creating the virtual environment in {VENV.name}/ ...")
@@ -80,27 +87,92 @@ def setup():
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r", REQUIREMENTS], env=env)
     link_repo_into_venv(python)
     STAMP.write_text(want + "\n")
+    stage_visdom_assets(python)
     say("environment ready.")
     return python
 
 
+def stage_visdom_assets(python):
+    """Copies the Visdom dashboard's web assets from the npm registry into .venv/ (quick when already there)."""
+    script = ROOT / "tools" / "visdom_assets.py"
+    if subprocess.run([str(python), str(script), "--check"], capture_output=True).returncode != 0:
+        subprocess.run([str(python), str(script)])  # a failure prints its own warning; the course still works
+
+
+def start_visdom(python, port_file):
+    """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1."""
+    return subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), "--port-file", str(port_file)],
+                            cwd=ROOT, start_new_session=True)
+
+
+def wait_for_port(proc, port_file, seconds=30):
+    """Returns the port the server listens on, or None if it stopped or took longer than `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and proc.poll() is None:
+        if port_file.exists() and port_file.read_text().strip():
+            return int(port_file.read_text())
+        time.sleep(0.2)
+    return None
+
+
+def stop(proc, seconds=15):
+    """Stops a server started by this script with Ctrl+C's signal, so it saves its state; kills it if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def ensure_browser():
+    """Installs Debian's Chromium for the dashboard's browser test where it is missing and apt-get can run."""
+    if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Chromium for the browser test (apt-get, about a minute) ...")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL)
+    if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        say("no Chromium found: the dashboard's browser test will be skipped (install chromium to run it).")
+
+
 def start(python, args):
-    """Opens JupyterLab on the student notebooks, listening on 127.0.0.1 only."""
-    say("starting JupyterLab on http://127.0.0.1 (Ctrl+C to stop) ...")
+    """Runs the Visdom server and JupyterLab on the student notebooks, both on 127.0.0.1 only, until Ctrl+C."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "visdom-port"
+        visdom = start_visdom(python, port_file)
+        port = wait_for_port(visdom, port_file)
+        env = dict(os.environ)
+        if port:
+            env["COURSE_VISDOM_PORT"] = str(port)  # kernels find the dashboard through it (utils/live.py)
+        else:
+            say("the Visdom server did not start (see above): notebook 08 will plot inline instead.")
+        try:
+            return run_jupyterlab(python, args, env)
+        finally:
+            stop(visdom)
+
+
+def run_jupyterlab(python, args, env):
+    """Runs JupyterLab on the student notebooks, listening on 127.0.0.1 only; returns its exit status."""
+    say("starting JupyterLab on http://127.0.0.1 (Ctrl+C stops JupyterLab and Visdom) ...")
     cmd = [python, "-m", "jupyterlab",
            "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.root_dir={ROOT}",
            "--LabApp.default_url=/lab/tree/notebooks", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses it otherwise
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env)
     try:
-        return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+        return proc.wait()
     except KeyboardInterrupt:
-        return 0
+        return proc.wait()  # JupyterLab got the same Ctrl+C and shuts down
 
 
 def main(argv):
-    commands = ("start", "test", "students", "refresh", "setup")
+    commands = ("start", "test", "students", "refresh", "visdom", "setup")
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -111,7 +183,13 @@ def main(argv):
     if command == "start":
         return start(python, args)
     if command == "test":
+        ensure_browser()
         return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
+    if command == "visdom":
+        try:
+            return subprocess.call([str(python), str(ROOT / "tools" / "visdom_server.py"), *args], cwd=ROOT)
+        except KeyboardInterrupt:
+            return 0
     if command == "students":
         return subprocess.call([str(python), str(ROOT / "tools" / "student_version.py"), *args], cwd=ROOT)
     if command == "refresh":

@@ -47,9 +47,14 @@ def get_json(url):
         return json.load(response)
 
 
-def test_start_serves_the_notebooks_on_localhost_only():
+def listening_ports(process):
+    return [c.laddr for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+
+
+def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
     port, token = free_port(), "course-test-token"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(ROOT / ".venv" / "test-jupyter-config"), NO_PROXY="127.0.0.1")
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), NO_PROXY="127.0.0.1",
+               COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"))
     proc = subprocess.Popen([sys.executable, str(ROOT / "course.py"), "start", "--no-browser",
                              f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -64,9 +69,13 @@ def test_start_serves_the_notebooks_on_localhost_only():
         assert listing is not None, "JupyterLab did not answer within 60 s"
         names = {item["name"] for item in listing["content"]}
         assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names
-        listening = [c.laddr for p in [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
-                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+        processes = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        listening = [addr for p in processes for addr in listening_ports(p)]
         assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+        visdom = next(p for p in processes if "visdom_server.py" in " ".join(p.cmdline()))
+        visdom_port = listening_ports(visdom)[0].port
+        with urllib.request.urlopen(f"http://127.0.0.1:{visdom_port}/", timeout=5) as response:
+            assert response.status == 200 and b"visdom" in response.read().lower()
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -74,3 +83,5 @@ def test_start_serves_the_notebooks_on_localhost_only():
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail("JupyterLab did not stop on Ctrl+C within 20 s")
+    assert not visdom.is_running(), "Visdom must stop with the course"
+    assert (tmp_path / "visdom" / "main.json").exists(), "Visdom saves its environments when it stops"

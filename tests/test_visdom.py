@@ -1,0 +1,148 @@
+"""The Visdom server and utils.live against the real thing: a server on a free loopback port per test."""
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from tests.visdom_server import Server, free_port
+from utils import live
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path)
+    yield s
+    s.stop()
+
+
+def read_line(port, env, win):
+    """Returns the ys of a line window, read with a plain Visdom client (not the course's helper)."""
+    from visdom import Visdom
+    vis = Visdom(server="http://127.0.0.1", port=port, env=env, raise_exceptions=True, use_incoming_socket=False)
+    return json.loads(vis.get_window_data(win=win, env=env))["content"]["data"][0]["y"]
+
+
+def start(port, env):
+    said = []
+    return live.start(env, port=port, timeout=1.0, announce=said.append), said
+
+
+def test_server_listens_on_loopback_only(server):
+    listening = [c.laddr for c in psutil.Process(server.proc.pid).net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
+
+
+def test_busy_port_is_reported_and_a_free_one_used(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        s = Server(tmp_path, port=taken)
+        output = s.stop()
+    assert s.port != taken
+    assert f"port {taken} is busy" in output and f"using port {s.port} instead" in output
+    assert f"dashboard: http://127.0.0.1:{s.port}" in output
+
+
+def test_logged_points_read_back_through_the_api(server):
+    log, said = start(server.port, "readback")
+    values = [1.0 / (i + 1) for i in range(25)]
+    for i, v in enumerate(values):
+        log.line("loss", i, v)
+    log.flush()
+    assert said == [f"Logging to Visdom: open {server.url}/env/readback in your browser."]
+    assert log.backend == "visdom" and read_line(server.port, "readback", "loss") == values
+    log.text("status", "first")
+    log.text("status", "second")
+    assert log.read_text("status") == "second"
+
+
+def test_ctrl_c_saves_the_environments(server):
+    log, _ = start(server.port, "saved")
+    log.line("loss", 0, 3.0)
+    log.flush()
+    output = server.stop()
+    assert "environments saved" in output
+    saved = json.loads((server.env_path / "saved.json").read_text())
+    assert "loss" in saved["jsons"]
+
+
+def train_and_log(log, steps, disrupt_at, disrupt):
+    values = []
+    for i in range(steps):
+        if i == disrupt_at:
+            disrupt()
+        values.append(100.0 / (i + 1))
+        log.line("loss", i, values[-1])
+    return values
+
+
+def test_server_killed_mid_training_loses_no_point(server):
+    log, said = start(server.port, "killed")
+    begin = time.perf_counter()
+    values = train_and_log(log, 100, 43, lambda: (server.signal(signal.SIGKILL), server.proc.wait()))
+    assert time.perf_counter() - begin < 5
+    assert log.backend == "inline" and log.points("loss") == values
+    switches = [s for s in said if "stopped answering" in s]
+    assert len(switches) == 1 and "switching to inline plots; all 50 points logged so far are kept" in switches[0]
+
+
+def test_frozen_server_never_hangs(server):
+    log, said = start(server.port, "frozen")
+    begin = time.perf_counter()
+    values = train_and_log(log, 60, 20, lambda: server.signal(signal.SIGSTOP))
+    log.histogram("weights", [0.1, 0.2])
+    log.text("status", "done")
+    assert time.perf_counter() - begin < 4, "a frozen server must cost one timeout (1 s), not one per call"
+    assert log.backend == "inline" and log.points("loss") == values and log.read_text("status") == "done"
+    assert sum("stopped answering" in s for s in said) == 1
+
+
+def test_no_server_falls_back_at_once():
+    port = free_port()
+    begin = time.perf_counter()
+    log, said = start(port, "none")
+    assert time.perf_counter() - begin < 1.5
+    assert log.backend == "inline"
+    assert said == [f"No Visdom server answers at http://127.0.0.1:{port} (connection refused): plotting inline "
+                    "instead. Start one with `python3 course.py visdom`, then run this cell again."]
+
+
+def test_server_frozen_before_start_falls_back_in_bounded_time(server):
+    server.signal(signal.SIGSTOP)
+    begin = time.perf_counter()
+    log, said = start(server.port, "frozen-start")
+    assert time.perf_counter() - begin < 2.5 and log.backend == "inline"
+    assert "(no answer in time)" in said[0]
+
+
+def chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1280,900", "--virtual-time-budget=10000"]
+
+
+@pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
+def test_dashboard_renders_the_plot_in_headless_chromium(server, tmp_path):
+    log, _ = start(server.port, "browser")
+    for i in range(30):
+        log.line("loss", i, 10.0 / (i + 1), title="training loss")
+    log.text("status", "rendered by the course test")
+    log.flush()
+    url = f"{server.url}/env/browser"
+    base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=90).stdout
+    assert "main-svg" in dom, "plotly drew no SVG: are the dashboard's assets staged?"
+    assert "training loss" in dom and "rendered by the course test" in dom
+    shot = tmp_path / "dashboard.png"
+    subprocess.run([*base, f"--screenshot={shot}", url], capture_output=True, timeout=90)
+    assert shot.stat().st_size > 10_000
