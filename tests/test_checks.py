@@ -69,3 +69,16 @@ def test_check_below_and_check_that(capsys):
 
 def test_failures_are_assertion_errors():
     assert issubclass(checks.CheckFailed, AssertionError)
+
+
+def test_check_series_explains_missing_and_misplaced_logging(capsys):
+    checks.check_series("the loss window", [3.0, 2.0, 1.0], [3.0, 2.0, 1.0])
+    assert capsys.readouterr().out.startswith("check passed: the loss window matches the values computed")
+    with pytest.raises(checks.CheckFailed, match="(?s)holds no points, but 3 were expected.*inside the loop"):
+        checks.check_series("the loss window", [], [3.0, 2.0, 1.0])
+    with pytest.raises(checks.CheckFailed, match="(?s)holds 1 points.*after the loop instead of inside it"):
+        checks.check_series("the loss window", [1.0], [3.0, 2.0, 1.0])
+    with pytest.raises(checks.CheckFailed, match="(?s)holds 6 points.*more than once per iteration"):
+        checks.check_series("the loss window", [1.0] * 6, [3.0, 2.0, 1.0])
+    with pytest.raises(checks.CheckFailed, match="does not match the values computed"):
+        checks.check_series("the loss window", [3.0, 2.0, 1.5], [3.0, 2.0, 1.0])

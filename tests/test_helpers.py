@@ -58,3 +58,10 @@ def test_importing_utils_prints_and_seeds_nothing():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
+
+
+def test_loss_curve_keeps_the_title_when_adding_to_an_axes():
+    ax = plot.loss_curve([3.0, 2.0], title="Two curves", label="a")
+    plot.loss_curve([4.0, 1.0], ax=ax, label="b")
+    assert ax.get_title() == "Two curves"
+    assert plot.loss_curve([1.0]).get_title() == "Training loss"

@@ -146,3 +146,19 @@ def test_dashboard_renders_the_plot_in_headless_chromium(server, tmp_path):
     shot = tmp_path / "dashboard.png"
     subprocess.run([*base, f"--screenshot={shot}", url], capture_output=True, timeout=90)
     assert shot.stat().st_size > 10_000
+
+
+def test_notebook_08_plots_exactly_the_losses_it_computed(server):
+    """The notebook logs to a real server; the windows, read back through the API, hold its losses."""
+    from nbformat.v4 import new_code_cell
+
+    from tests import nbrun
+    nb = nbrun.read(nbrun.SOLUTIONS / "08_visdom.ipynb")
+    nb.cells.append(new_code_cell("import json; print('LOSSES=' + json.dumps(losses))"))
+    nb, failed, error = nbrun.execute(nb, nbrun.SOLUTIONS, env={"COURSE_VISDOM_PORT": str(server.port)})
+    assert error is None, f"cell {failed} failed:\n{error}"
+    text = "".join(nbrun.text_of(c) for c in nb.cells)
+    assert f"Logging to Visdom: open {server.url}/env/course_08 in your browser." in text
+    assert "stopped answering" not in text and "back-end in use: visdom" in text
+    losses = json.loads(text.split("LOSSES=")[1].splitlines()[0])
+    assert len(losses) == 200 and read_line(server.port, "course_08", "loss") == losses

@@ -91,3 +91,17 @@ def check_that(name, condition, failure_message, hint=""):
     if not bool(condition):
         _fail(failure_message, hint)
     print(f"check passed: {name}")
+
+
+def check_series(name, got, expected, tol=1e-9):
+    """Returns None; prints "check passed" when the sequence `got` equals `expected` point for point (notebook 08)."""
+    got, expected = [float(v) for v in got], [float(v) for v in expected]
+    if not got:
+        _fail(f"{name} holds no points, but {len(expected)} were expected.",
+              "log inside the loop, once per iteration, to a fixed window id.")
+    if len(got) != len(expected):
+        cause = ("it holds only the last value: did you log after the loop instead of inside it?" if len(got) == 1
+                 else "did you log more than once per iteration, or in a window that was already used?"
+                 if len(got) > len(expected) else "is the logging call skipped on some iterations?")
+        _fail(f"{name} holds {len(got)} points, but {len(expected)} were expected.", cause)
+    check_close(name, np.array(got), np.array(expected), tol=tol, against="the values computed")

@@ -88,8 +88,9 @@ class InlinePlots:
     """The same windows drawn with matplotlib inside the notebook, one panel per window, redrawn in place."""
 
     def __init__(self, display=None, redraw_every=50):
-        from matplotlib.figure import Figure
-        self.figure, self.windows, self.handle = Figure(figsize=(10, 6)), {}, None
+        import matplotlib.pyplot as plt
+        self.figure, self.windows, self.handle = plt.figure(figsize=(10, 6)), {}, None
+        plt.close(self.figure)  # shown only through display() below, never a second time at the end of the cell
         self.display, self.redraw_every, self.updates = display, redraw_every, 0
 
     def _update(self, win, kind, **data):
