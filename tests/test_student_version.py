@@ -31,14 +31,15 @@ def test_filled_exercises_keep_their_code_without_markers():
     assert sv.exercise_numbers(nb) == [1, 2]
 
 
-def test_outputs_cleared_in_exercise_cells_and_tagged_cells_only():
-    nb = notebook("### BEGIN SOLUTION Exercise 1: a\nprint(42)\n### END SOLUTION", "print('answer')", "print('kept')")
+def test_outputs_kept_only_before_the_first_exercise_and_not_when_tagged():
+    nb = notebook("print('kept')", "print('answer')", "### BEGIN SOLUTION Exercise 1: a\nprint(42)\n### END SOLUTION",
+                  "print('check passed')")
     nb.cells[1].metadata["tags"] = [sv.CLEAR_TAG]
     for cell in nb.cells:
         cell.outputs = [new_output("stream", name="stdout", text="some output\n")]
         cell.execution_count = 1
     out = sv.student_notebook(nb)
-    assert [len(c.outputs) for c in out.cells] == [0, 0, 1]
+    assert [len(c.outputs) for c in out.cells] == [1, 0, 0, 0]
     assert all(c.execution_count is None for c in out.cells)
     assert nb.cells[0].outputs, "the solutions notebook itself must not be changed"
 
@@ -76,18 +77,26 @@ def test_every_solutions_notebook_has_exercises():
         assert numbers == list(range(1, len(numbers) + 1)) and numbers, f"{path.name}: exercises {numbers}"
 
 
+def code_part(line):
+    return line.split("#")[0].strip()
+
+
 @pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)
 def test_no_solution_line_leaks_into_the_student_notebook(path):
-    solution = nbrun.read(path)
-    shown = set()  # lines the solutions notebook shows outside any region, e.g. the numpy version
+    """No line of a solution region reaches the student's code cells or outputs, unless the lesson shows it anyway."""
+    solution, student = nbrun.read(path), nbrun.read(nbrun.STUDENTS / path.name)
+    shown = set()  # code the solutions notebook shows outside any region, e.g. the numpy version
+    prose = "".join(c.source for c in solution.cells if c.cell_type == "markdown")
     for cell in solution.cells:
         if cell.cell_type == "code":
-            shown.update(p.split("#")[0].strip() for p in sv.split_regions(cell.source) if isinstance(p, str))
-    student_text = nbformat.writes(nbrun.read(nbrun.STUDENTS / path.name))
-    assert "SOLUTION" not in student_text
+            shown.update(code_part(p) for p in sv.split_regions(cell.source) if isinstance(p, str))
+    student_code = {code_part(line) for c in student.cells if c.cell_type == "code" for line in c.source.splitlines()}
+    student_outputs = "".join(nbrun.text_of(c) for c in student.cells if c.cell_type == "code")
+    assert "SOLUTION" not in nbformat.writes(student)
     for _, region in sv.regions(solution):
         for line in region["lines"]:
-            code = line.split("#")[0].strip()
-            if len(code) < 8 or code in shown:
+            code = code_part(line)
+            if len(code) < 8 or code in shown or code in prose:
                 continue
-            assert code not in student_text, f"{path.name}: solution line {code!r} appears in the student notebook"
+            assert code not in student_code, f"{path.name}: solution line {code!r} is in a student code cell"
+            assert code not in student_outputs, f"{path.name}: solution line {code!r} is in a student output"

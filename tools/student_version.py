@@ -12,8 +12,10 @@ The student version replaces each region by a stub, indented like the region, th
     raise NotImplementedError("Exercise 2 is not done yet: compute grad_w1 and grad_w2. ...")
 
 so an unfinished exercise stops a run right there, saying which one. One exercise may span several
-regions (they share the number). Outputs are cleared from cells that hold a region and from cells tagged
-`clear-for-students` (outputs that would give an answer away); the other outputs stay, as a guide.
+regions (they share the number). Outputs are cleared from every code cell from the first exercise on (they
+depend on the student's answers: a stored "check passed" under an unfinished exercise would mislead) and from
+earlier cells tagged `clear-for-students` (outputs that would give an answer away); the outputs before the first
+exercise stay, as a guide.
 
     python course.py students           write notebooks/ (the usual way to run this file)
     python tools/student_version.py --check    exit 1 if notebooks/ is out of date
@@ -41,7 +43,8 @@ class MarkerError(ValueError):
 def stub(indent, number, task):
     """Returns the lines that stand in for an exercise's code in the student notebook."""
     task = task.rstrip(".")
-    message = f"Exercise {number} is not done yet: {task}. Replace this line with your code, then run the cell again."
+    message = (f"Exercise {number} is not done yet: {task}. Replace this raise line in the Exercise {number} cell "
+               "with your code, run that cell, then the cells after it.")
     return [f"{indent}# Exercise {number}: {task}.", f"{indent}raise NotImplementedError({message!r})"]
 
 
@@ -98,6 +101,8 @@ def student_notebook(nb, filled=(), name="notebook"):
     """
     filled = set(filled)
     out = copy.deepcopy(nb)
+    found = regions(out, name)
+    first_exercise = found[0][0] if found else len(out.cells)
     for index, cell in enumerate(out.cells):
         if cell.cell_type != "code":
             continue
@@ -113,7 +118,7 @@ def student_notebook(nb, filled=(), name="notebook"):
                 lines.extend(stub(part["indent"], part["number"], part["task"]))
         cell.source = "\n".join(lines)
         cell.execution_count = None
-        if has_region or CLEAR_TAG in cell.metadata.get("tags", []):
+        if has_region or index >= first_exercise or CLEAR_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
         for output in cell.outputs:
             if "execution_count" in output:
