@@ -1,0 +1,138 @@
+"""Trains the course's model zoo (notebook 07) from scikit-learn's bundled digits, and writes zoo/.
+
+    python tools/train_zoo.py            train every model, write zoo/<name>-<sha8>.pt and zoo/manifest.json
+    python tools/train_zoo.py --check    retrain in a temporary folder and compare with zoo/manifest.json
+
+Each model is utils.models.TwoLayerNet trained full-batch with Adam on the training part of the zoo's
+fixed digits split (utils.zoo.digits_split), each step on the images shifted by a random pixel (data
+augmentation: it makes the features more general, as random crops do for ImageNet models), seeded, on one CPU thread, in the tests' kernel environment
+(tools/kernel_env.py: portable CPU kernels, reproducible MKL). On the x86 CPU where the zoo was made a
+rerun gives the same bytes (same sha256); elsewhere the weights may differ in the last digits, so --check
+requires the same test accuracy within ACCURACY_TOLERANCE and reports whether the bytes are identical too.
+The file name carries the first 8 hex digits of the file's sha256: torch.hub's check_hash convention.
+"""
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import kernel_env  # noqa: E402
+
+kernel_env.apply()  # before torch is imported: ATEN_CPU_CAPABILITY is read at import time
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from utils import models, pretrained, zoo  # noqa: E402
+
+ACCURACY_TOLERANCE = 0.01  # a retrained model's test accuracy must be within 1 percentage point
+SEED = 0
+HIDDEN = 100  # the running example's H
+STEPS = 600
+LEARNING_RATE = 1e-2
+MODELS = {
+    "digits06_twolayer": {"classes": [0, 1, 2, 3, 4, 5, 6],
+                          "about": "pretrained on digits 0-6; notebook 07 fine-tunes it on digits 7-9"},
+    "digits_twolayer": {"classes": list(range(10)), "about": "all ten digits; notebook 07's Exercise 1"},
+}
+
+
+def shifted(x, generator):
+    """Returns the batch x of flattened 8x8 images, all rolled by one random shift of -1, 0 or 1 pixel per axis."""
+    dy, dx = torch.randint(-1, 2, (2,), generator=generator).tolist()
+    return torch.roll(x.view(-1, 8, 8), shifts=(dy, dx), dims=(1, 2)).reshape(-1, 64)
+
+
+def train(classes, seed=SEED):
+    """Returns (model, train accuracy, test accuracy): a TwoLayerNet(64, HIDDEN, len(classes)) trained on `classes`."""
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)  # the initial weights
+    shifts = torch.Generator().manual_seed(seed)
+    x, y = zoo.digits_split(classes, "train")
+    model = models.TwoLayerNet(x.shape[1], HIDDEN, len(classes))
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(STEPS):
+        loss = loss_fn(model(shifted(x, shifts)), y)  # forward and loss, on the whole training set, shifted
+        optimizer.zero_grad()
+        loss.backward()              # backward
+        optimizer.step()             # update
+    x_test, y_test = zoo.digits_split(classes, "test")
+    return model, zoo.accuracy(model, x, y), zoo.accuracy(model, x_test, y_test)
+
+
+def save(model, name, folder):
+    """Returns the path of the checkpoint written as folder/<name>-<first 8 hex of its sha256>.pt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = folder / f"{name}.partial"
+    state = {key: value.detach().clone().contiguous() for key, value in model.state_dict().items()}
+    torch.save(state, scratch)
+    path = folder / f"{name}-{pretrained.sha256_of(scratch)[:8]}.pt"
+    scratch.replace(path)
+    return path
+
+
+def build(folder):
+    """Returns the manifest's models after training every model of MODELS and saving it in `folder`."""
+    entries = {}
+    for name, spec in MODELS.items():
+        model, train_acc, test_acc = train(spec["classes"])
+        for old in folder.glob(f"{name}-*.pt"):
+            old.unlink()  # a retrained model with other bytes gets another name
+        path = save(model, name, folder)
+        entries[name] = {
+            "file": path.name, "sha256": pretrained.sha256_of(path), "bytes": path.stat().st_size,
+            "architecture": f"utils.models.TwoLayerNet(64, {HIDDEN}, {len(spec['classes'])})",
+            "classes": spec["classes"], "about": spec["about"],
+            "train_accuracy": round(train_acc, 4), "test_accuracy": round(test_acc, 4),
+            "train_samples": len(zoo.digits_split(spec["classes"], "train")[1]),
+            "test_samples": len(zoo.digits_split(spec["classes"], "test")[1]),
+            "training": f"Adam lr {LEARNING_RATE}, {STEPS} full-batch steps on randomly shifted images, "
+                        f"seed {SEED}, 1 thread",
+            "torch": torch.__version__.split("+")[0],
+        }
+    return entries
+
+
+def write_manifest(entries, path):
+    """Returns `path` after writing the manifest of `entries` to it as JSON."""
+    document = {"made_by": "python tools/train_zoo.py", "data": "sklearn.datasets.load_digits, utils.zoo.digits_split",
+                "accuracy_tolerance": ACCURACY_TOLERANCE, "models": entries}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def check(manifest_path):
+    """Returns 0 when every retrained model matches the manifest's test accuracy within the tolerance, else 1."""
+    published = zoo.read_manifest(manifest_path)
+    status = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, entry in build(Path(scratch)).items():
+            want = published[name]
+            diff = abs(entry["test_accuracy"] - want["test_accuracy"])
+            same = "identical bytes (same sha256)" if entry["sha256"] == want["sha256"] else "different bytes"
+            ok = diff <= ACCURACY_TOLERANCE
+            status |= not ok
+            print(f"{'ok' if ok else 'FAILED'}: {name} test accuracy {entry['test_accuracy']:.4f}, "
+                  f"published {want['test_accuracy']:.4f} (tolerance {ACCURACY_TOLERANCE}); {same}")
+    return status
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="retrain elsewhere and compare with the manifest")
+    args = parser.parse_args(argv)
+    if args.check:
+        return check(zoo.MANIFEST)
+    entries = build(zoo.ZOO_DIR)
+    write_manifest(entries, zoo.MANIFEST)
+    for name, entry in entries.items():
+        print(f"{entry['file']}: {entry['bytes']} bytes, test accuracy {entry['test_accuracy']:.4f}, "
+              f"sha256 {entry['sha256']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
