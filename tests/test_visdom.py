@@ -1,5 +1,7 @@
 """The Visdom server and utils.live against the real thing: a server on a free loopback port per test."""
 import json
+import os
+import sys
 import shutil
 import signal
 import socket
@@ -15,7 +17,16 @@ from utils import live
 
 @pytest.fixture
 def server(tmp_path):
+    """A server of the test's own, for tests that stop, kill or freeze it."""
     s = Server(tmp_path)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only log to it (each in its own environment)."""
+    s = Server(tmp_path_factory.mktemp("visdom"))
     yield s
     s.stop()
 
@@ -32,8 +43,8 @@ def start(port, env):
     return live.start(env, port=port, timeout=1.0, announce=said.append), said
 
 
-def test_server_listens_on_loopback_only(server):
-    listening = [c.laddr for c in psutil.Process(server.proc.pid).net_connections(kind="inet")
+def test_server_listens_on_loopback_only(shared_server):
+    listening = [c.laddr for c in psutil.Process(shared_server.proc.pid).net_connections(kind="inet")
                  if c.status == psutil.CONN_LISTEN]
     assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
 
@@ -50,14 +61,14 @@ def test_busy_port_is_reported_and_a_free_one_used(tmp_path):
     assert f"dashboard: http://127.0.0.1:{s.port}" in output
 
 
-def test_logged_points_read_back_through_the_api(server):
-    log, said = start(server.port, "readback")
+def test_logged_points_read_back_through_the_api(shared_server):
+    log, said = start(shared_server.port, "readback")
     values = [1.0 / (i + 1) for i in range(25)]
     for i, v in enumerate(values):
         log.line("loss", i, v)
     log.flush()
-    assert said == [f"Logging to Visdom: open {server.url}/env/readback in your browser."]
-    assert log.backend == "visdom" and read_line(server.port, "readback", "loss") == values
+    assert said == [f"Logging to Visdom: open {shared_server.url}/env/readback in your browser."]
+    assert log.backend == "visdom" and read_line(shared_server.port, "readback", "loss") == values
     log.text("status", "first")
     log.text("status", "second")
     assert log.read_text("status") == "second"
@@ -132,13 +143,13 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 @pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
-def test_dashboard_renders_the_plot_in_headless_chromium(server, tmp_path):
-    log, _ = start(server.port, "browser")
+def test_dashboard_renders_the_plot_in_headless_chromium(shared_server, tmp_path):
+    log, _ = start(shared_server.port, "browser")
     for i in range(30):
         log.line("loss", i, 10.0 / (i + 1), title="training loss")
     log.text("status", "rendered by the course test")
     log.flush()
-    url = f"{server.url}/env/browser"
+    url = f"{shared_server.url}/env/browser"
     base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=90).stdout
     assert "main-svg" in dom, "plotly drew no SVG: are the dashboard's assets staged?"
@@ -148,17 +159,49 @@ def test_dashboard_renders_the_plot_in_headless_chromium(server, tmp_path):
     assert shot.stat().st_size > 10_000
 
 
-def test_notebook_08_plots_exactly_the_losses_it_computed(server):
+def test_notebook_08_plots_exactly_the_losses_it_computed(shared_server):
     """The notebook logs to a real server; the windows, read back through the API, hold its losses."""
     from nbformat.v4 import new_code_cell
 
     from tests import nbrun
     nb = nbrun.read(nbrun.SOLUTIONS / "08_visdom.ipynb")
     nb.cells.append(new_code_cell("import json; print('LOSSES=' + json.dumps(losses))"))
-    nb, failed, error = nbrun.execute(nb, nbrun.SOLUTIONS, env={"COURSE_VISDOM_PORT": str(server.port)})
+    nb, failed, error = nbrun.execute(nb, nbrun.SOLUTIONS, env={"COURSE_VISDOM_PORT": str(shared_server.port)})
     assert error is None, f"cell {failed} failed:\n{error}"
     text = "".join(nbrun.text_of(c) for c in nb.cells)
-    assert f"Logging to Visdom: open {server.url}/env/course_08 in your browser." in text
+    assert f"Logging to Visdom: open {shared_server.url}/env/course_08 in your browser." in text
     assert "stopped answering" not in text and "back-end in use: visdom" in text
     losses = json.loads(text.split("LOSSES=")[1].splitlines()[0])
-    assert len(losses) == 200 and read_line(server.port, "course_08", "loss") == losses
+    assert len(losses) == 200 and read_line(shared_server.port, "course_08", "loss") == losses
+
+
+def test_login_keeps_out_clients_without_the_password(tmp_path, monkeypatch):
+    credentials = {"VISDOM_USERNAME": "teacher", "VISDOM_PASSWORD": "s3cret-for-tests", "HOME": str(tmp_path)}
+    s = Server(tmp_path, args=["--login"], env=credentials)
+    try:
+        for name in ("VISDOM_USERNAME", "VISDOM_PASSWORD"):
+            monkeypatch.delenv(name, raising=False)
+        log, said = start(s.port, "private")
+        assert log.backend == "inline", "a client without the password must not write to the dashboard"
+        assert said == [f"The Visdom server at {s.url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD "
+                        "where JupyterLab runs, and restart the kernel. Plotting inline instead."]
+        monkeypatch.setenv("VISDOM_USERNAME", "teacher")
+        monkeypatch.setenv("VISDOM_PASSWORD", "wrong")
+        log, said = start(s.port, "private")
+        assert log.backend == "inline" and "refused the login" in said[0]
+        for name in ("VISDOM_USERNAME", "VISDOM_PASSWORD"):
+            monkeypatch.setenv(name, credentials[name])
+        log, said = start(s.port, "private")
+        log.line("loss", 0, 1.0)
+        log.flush()
+        assert log.backend == "visdom" and log.points("loss") == [1.0], said
+    finally:
+        s.stop()
+
+
+def test_login_without_credentials_says_what_to_set(tmp_path):
+    result = subprocess.run([sys.executable, "tools/visdom_server.py", "--login", "--port", str(free_port())],
+                            capture_output=True, text=True, timeout=60, cwd=live.__file__.rsplit("/utils/", 1)[0],
+                            env={k: v for k, v in os.environ.items() if not k.startswith("VISDOM_")})
+    assert result.returncode != 0
+    assert "--login needs the environment variables VISDOM_USERNAME and VISDOM_PASSWORD" in result.stderr

@@ -10,12 +10,13 @@ from tests.nbrun import ROOT
 
 
 class Server:
-    def __init__(self, folder, port=0):
+    def __init__(self, folder, port=0, args=(), env=None):
         self.env_path, port_file = Path(folder) / "envs", Path(folder) / "port"
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "tools" / "visdom_server.py"), "--port", str(port or free_port()),
-             "--env-path", str(self.env_path), "--port-file", str(port_file)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+             "--env-path", str(self.env_path), "--port-file", str(port_file), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            env={**os.environ, **(env or {})})
         deadline = time.time() + 30
         while not port_file.exists():
             if self.proc.poll() is not None or time.time() > deadline:

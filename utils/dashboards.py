@@ -29,6 +29,21 @@ class VisdomDashboard:
         from visdom import Visdom
 
         class BoundedVisdom(Visdom):
+            """visdom's client, with a timeout on every request and no proxy for 127.0.0.1."""
+
+            @property
+            def session(self):
+                if self._session is None:
+                    session = requests.Session()
+                    session.trust_env = False  # a proxy must never capture 127.0.0.1
+                    if self.username:  # the server's login, as visdom's own client does it
+                        answer = session.post(f"{self.server}:{self.port}{self.base_url}", timeout=timeout,
+                                              json={"username": self.username, "password": self.password})
+                        if answer.status_code != requests.codes.ok:
+                            raise RuntimeError("the server refused the login: check VISDOM_USERNAME and VISDOM_PASSWORD")
+                    self._session = session
+                return self._session
+
             def _handle_post(self, url, data=None):  # visdom's documented override point
                 response = self.session.post(url, data=data if data is not None else {}, timeout=timeout)
                 response.raise_for_status()
@@ -36,13 +51,10 @@ class VisdomDashboard:
 
         logging.getLogger("visdom").setLevel(logging.ERROR)  # it warns about the unused incoming socket
         self.env, self.url = env, f"{server}:{port}/env/{env}"
-        self.session = requests.Session()
-        self.session.trust_env = False  # a proxy must never capture 127.0.0.1
         self.vis = self._call(lambda: BoundedVisdom(server=server, port=port, env=env, raise_exceptions=True,
                                                     use_incoming_socket=False,
                                                     username=os.environ.get("VISDOM_USERNAME"),
                                                     password=os.environ.get("VISDOM_PASSWORD")))
-        self.vis._session = self.session
         self._call(lambda: self.vis.close(win=None, env=env))  # a rerun starts from empty windows
         self._lines = set()
 

@@ -117,14 +117,21 @@ def start(env, port=None, timeout=2.0, announce=print):
     url = f"http://127.0.0.1:{port}"
     try:
         session = requests.Session()
-        session.trust_env = False
-        session.get(url, timeout=min(timeout, 1.0)).raise_for_status()
-        dashboard = VisdomDashboard(env, port, timeout=timeout)
-    except (requests.RequestException, DashboardUnavailable, ImportError) as error:
-        reason = "no answer in time" if isinstance(error, requests.Timeout) else \
-            "connection refused" if isinstance(error, requests.ConnectionError) else f"{type(error).__name__}: {error}"
+        session.trust_env = False  # a proxy must never capture 127.0.0.1
+        page = session.get(url, timeout=min(timeout, 1.0)).text
+    except requests.RequestException as error:
+        reason = "no answer in time" if isinstance(error, requests.Timeout) else "connection refused"
         announce(f"No Visdom server answers at {url} ({reason}): plotting inline instead. "
                  "Start one with `python3 course.py visdom`, then run this cell again.")
+        return LiveLog(InlinePlots(), announce)
+    if "<title>Visdom Login</title>" in page and not os.environ.get("VISDOM_USERNAME"):
+        announce(f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD where "
+                 "JupyterLab runs, and restart the kernel. Plotting inline instead.")
+        return LiveLog(InlinePlots(), announce)
+    try:
+        dashboard = VisdomDashboard(env, port, timeout=timeout)
+    except (DashboardUnavailable, ImportError) as error:
+        announce(f"The Visdom server at {url} cannot be used ({error}): plotting inline instead.")
         return LiveLog(InlinePlots(), announce)
     announce(f"Logging to Visdom: open {dashboard.url} in your browser.")
     return LiveLog(dashboard, announce)
