@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from unittest import mock
 
 DEFAULT_PORT = 8097
 DEFAULT_ENV_PATH = Path(os.environ.get("COURSE_VISDOM_ENV_PATH", Path.home() / ".cache" / "pytorch-course" / "visdom"))
@@ -71,7 +72,11 @@ def serve(port, env_path, credential=None, port_file=None):
         print(f"[visdom] port {port} is busy (another program, maybe another Visdom, uses it): "
               f"using port {new} instead.", flush=True)
         port = new
-    app = Application(port=port, env_path=f"{env_path}{os.sep}", user_credential=credential)
+    # visdom's Application turns on tornado's debug mode, whose autoreload restarts the server (losing what it
+    # holds) whenever an imported file changes, and whose error pages show tracebacks: both off here.
+    with mock.patch("tornado.autoreload.start"):
+        app = Application(port=port, env_path=f"{env_path}{os.sep}", user_credential=credential)
+    app.settings.update(debug=False, autoreload=False, serve_traceback=False)
     app.listen(port, address="127.0.0.1", max_buffer_size=1024**3)
     loop = tornado.ioloop.IOLoop.current()
 

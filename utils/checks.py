@@ -100,8 +100,9 @@ def check_series(name, got, expected, tol=1e-9):
         _fail(f"{name} holds no points, but {len(expected)} were expected.",
               "log inside the loop, once per iteration, to a fixed window id.")
     if len(got) != len(expected):
-        cause = ("it holds only the last value: did you log after the loop instead of inside it?" if len(got) == 1
+        cause = ("it holds only one value: did you log after the loop instead of inside it?" if len(got) == 1
                  else "did you log more than once per iteration, or in a window that was already used?"
                  if len(got) > len(expected) else "is the logging call skipped on some iterations?")
-        _fail(f"{name} holds {len(got)} points, but {len(expected)} were expected.", cause)
+        points = "point" if len(got) == 1 else "points"
+        _fail(f"{name} holds {len(got)} {points}, but {len(expected)} were expected.", cause)
     check_close(name, np.array(got), np.array(expected), tol=tol, against="the values computed")

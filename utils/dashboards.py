@@ -3,6 +3,8 @@
 Both classes have the same methods (line, histogram, text, image, read_line, read_text, show); utils.live
 picks one and switches from the first to the second when the server fails. Each logs to one back-end only.
 """
+import contextlib
+import io
 import json
 import logging
 import os
@@ -61,14 +63,16 @@ class VisdomDashboard:
     @staticmethod
     def _call(fn):
         try:
-            return fn()
+            with contextlib.redirect_stdout(io.StringIO()):  # visdom prints its own errors; ours are clearer
+                return fn()
         except (ConnectionError, requests.RequestException, RuntimeError, OSError) as error:
             raise DashboardUnavailable(str(error) or type(error).__name__) from None
 
-    def line(self, win, xs, ys, title):
+    def line(self, win, xs, ys, title, log_y=False):
         update = "append" if win in self._lines else None
+        opts = {"title": title, "xlabel": "iteration", "ytype": "log" if log_y else "linear"}
         self._call(lambda: self.vis.line(Y=to_array(ys), X=to_array(xs), win=win, env=self.env, update=update,
-                                         opts={"title": title, "xlabel": "iteration"}))
+                                         opts=opts))
         self._lines.add(win)
 
     def histogram(self, win, values, title):
@@ -76,7 +80,7 @@ class VisdomDashboard:
                                               opts={"title": title, "numbins": 30}))
 
     def text(self, win, text):
-        self._call(lambda: self.vis.text(text, win=win, env=self.env))
+        self._call(lambda: self.vis.text(text, win=win, env=self.env, opts={"title": win}))
 
     def image(self, win, image, title):
         self._call(lambda: self.vis.image(to_array(image), win=win, env=self.env,
@@ -111,10 +115,10 @@ class InlinePlots:
         if self.updates % self.redraw_every == 0:
             self.show()
 
-    def line(self, win, xs, ys, title):
+    def line(self, win, xs, ys, title, log_y=False):
         window = self.windows.get(win, {"xs": [], "ys": []})
         self._update(win, "line", xs=window["xs"] + list(map(float, xs)), ys=window["ys"] + list(map(float, ys)),
-                     title=title)
+                     title=title, log_y=log_y)
 
     def histogram(self, win, values, title):
         self._update(win, "histogram", values=to_array(values).ravel(), title=title)
@@ -141,7 +145,8 @@ class InlinePlots:
             ax.set_title(w["title"])
             if w["kind"] == "line":
                 ax.plot(w["xs"], w["ys"])
-                ax.set_yscale("log" if min(w["ys"], default=1) > 0 else "linear")
+                ax.set_xlabel("iteration")
+                ax.set_yscale("log" if w["log_y"] and min(w["ys"], default=1) > 0 else "linear")
             elif w["kind"] == "histogram":
                 ax.hist(w["values"], bins=30)
             elif w["kind"] == "image":

@@ -43,7 +43,7 @@ class LiveLog:
 
     def _replay(self, win, h):
         if h["kind"] == "line":
-            self.dashboard.line(win, h["xs"], h["ys"], h["title"])
+            self.dashboard.line(win, h["xs"], h["ys"], h["title"], h["log_y"])
         elif h["kind"] == "histogram":
             self.dashboard.histogram(win, h["values"], h["title"])
         elif h["kind"] == "text":
@@ -51,14 +51,23 @@ class LiveLog:
         else:
             self.dashboard.image(win, h["image"], h["title"])
 
-    def line(self, win, x, y, title=None):
-        """Appends the point (x, y) to the line plot `win` (a fixed window id); sends every `send_every` points."""
-        h = self.history.setdefault(win, {"kind": "line", "xs": [], "ys": [], "title": title or win})
+    def line(self, win, x, y, title=None, log_y=False):
+        """Appends the point (x, y) to the line plot `win` (a fixed window id); sends every `send_every` points.
+
+        x and y are Python numbers: pass `loss.item()`, not the loss tensor (which would keep its whole
+        autograd graph, and its GPU memory, alive). `log_y` draws the y axis on a log scale.
+        """
+        for name, value in (("x", x), ("y", y)):
+            if hasattr(value, "detach") or hasattr(value, "__len__"):
+                raise TypeError(f"log.line takes one point: {name} must be a Python number, not a "
+                                f"{type(value).__name__}. For a loss tensor, pass loss.item().")
+        new = win not in self.history
+        h = self.history.setdefault(win, {"kind": "line", "xs": [], "ys": [], "title": title or win, "log_y": log_y})
         h["xs"].append(float(x))
         h["ys"].append(float(y))
         pending = self.pending.setdefault(win, [])
         pending.append((float(x), float(y)))
-        if len(pending) >= self.send_every:
+        if new or len(pending) >= self.send_every:  # a new window appears at once, then grows in batches
             self.flush(win)
 
     def flush(self, win=None):
@@ -67,7 +76,8 @@ class LiveLog:
             points = self.pending.pop(name, [])
             if points:
                 xs, ys = zip(*points)
-                self._send(lambda d: d.line(name, xs, ys, self.history[name]["title"]))
+                h = self.history[name]
+                self._send(lambda d: d.line(name, xs, ys, h["title"], h["log_y"]))
 
     def histogram(self, win, values, title=None):
         """Replaces the histogram in window `win` with one of `values` (e.g. a weight tensor)."""
@@ -122,7 +132,7 @@ def start(env, port=None, timeout=2.0, announce=print):
     except requests.RequestException as error:
         reason = "no answer in time" if isinstance(error, requests.Timeout) else "connection refused"
         announce(f"No Visdom server answers at {url} ({reason}): plotting inline instead. "
-                 "Start one with `python3 course.py visdom`, then run this cell again.")
+                 "Start one with `python3 course.py visdom`, then call live.start again.")
         return LiveLog(InlinePlots(), announce)
     if "<title>Visdom Login</title>" in page and not os.environ.get("VISDOM_USERNAME"):
         announce(f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD where "
