@@ -6,10 +6,11 @@
     python3 course.py students   regenerate notebooks/ (student versions) from solutions/
     python3 course.py refresh    re-execute solutions/ to refresh their stored outputs, then regenerate notebooks/
     python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
+    python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline)
     python3 course.py setup      only create or update the virtual environment in .venv/
 
 Set-up is skipped when .venv/ already matches requirements.txt and the Visdom dashboard's web assets are in
-place, so a second start takes seconds.
+place (and the slide decks' reveal.js files), so a second start takes seconds.
 Arguments after the command go to the tool underneath (pytest, jupyter lab, or the refresh script).
 """
 import hashlib
@@ -76,6 +77,7 @@ def setup():
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
         link_repo_into_venv(python)
         stage_visdom_assets(python)
+        stage_slide_assets(python)
         return python
     if not python.exists():
         say(f"creating the virtual environment in {VENV.name}/ ...")
@@ -88,6 +90,7 @@ def setup():
     link_repo_into_venv(python)
     STAMP.write_text(want + "\n")
     stage_visdom_assets(python)
+    stage_slide_assets(python)
     say("environment ready.")
     return python
 
@@ -97,6 +100,13 @@ def stage_visdom_assets(python):
     script = ROOT / "tools" / "visdom_assets.py"
     if subprocess.run([str(python), str(script), "--check"], capture_output=True).returncode != 0:
         subprocess.run([str(python), str(script)])  # a failure prints its own warning; the course still works
+
+
+def stage_slide_assets(python):
+    """Copies reveal.js, jQuery, require.js and MathJax from the npm registry into .venv/ (quick when already there)."""
+    script = ROOT / "tools" / "slides.py"
+    if subprocess.run([str(python), str(script), "--check-assets"], capture_output=True).returncode != 0:
+        subprocess.run([str(python), str(script), "--stage-assets"])  # a failure prints its own warning
 
 
 def start_visdom(python, port_file):
@@ -172,7 +182,7 @@ def run_jupyterlab(python, args, env):
 
 
 def main(argv):
-    commands = ("start", "test", "students", "refresh", "visdom", "setup")
+    commands = ("start", "test", "students", "refresh", "visdom", "setup", "slides")
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -194,6 +204,8 @@ def main(argv):
         return subprocess.call([str(python), str(ROOT / "tools" / "student_version.py"), *args], cwd=ROOT)
     if command == "refresh":
         return subprocess.call([str(python), str(ROOT / "tools" / "refresh_outputs.py"), *args], cwd=ROOT)
+    if command == "slides":
+        return subprocess.call([str(python), str(ROOT / "tools" / "slides.py"), *args], cwd=ROOT)
     return 2
 
 

@@ -5,7 +5,8 @@
 
 Runs in the same kernel environment as the tests (tools/kernel_env.py), so the stored outputs are the
 ones nbval will compare against. Volatile metadata (timings, widget state, papermill's records) is dropped,
-and execution counts come out as 1..n. A cell that raises stops the refresh unless it is tagged
+and execution counts come out as 1..n. Before running, tools/notebook_frame.py puts the Colab cell and the
+slide metadata in place. A cell that raises stops the refresh unless it is tagged
 `raises-exception`; nothing is written for that notebook then.
 """
 import sys
@@ -16,7 +17,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import kernel_env, student_version  # noqa: E402
+from tools import kernel_env, notebook_frame, student_version  # noqa: E402
 
 SOLUTIONS = student_version.SOLUTIONS
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
@@ -51,7 +52,7 @@ def main(argv):
         return 1
     for path in paths:
         start = time.perf_counter()
-        nb = nbformat.read(path, as_version=4)
+        nb = notebook_frame.frame(nbformat.read(path, as_version=4))  # the Colab cell and slide metadata
         execute(nb, path.parent)
         nbformat.write(strip_volatile(nb), path)
         print(f"refreshed {path.relative_to(student_version.ROOT)} in {time.perf_counter() - start:.1f} s")

@@ -10,11 +10,13 @@ Run again, it does nothing when everything is in place.
 """
 import importlib.util
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import npm_assets  # noqa: E402
 
 MATHJAX = "js/mathjax/2.7.5/"
 # npm package -> {file inside the package: destination under visdom/static/}
@@ -46,8 +48,7 @@ ASSETS = {
 }
 
 
-class AssetsUnavailable(RuntimeError):
-    """The assets cannot be staged here (no npm, or the registry did not answer); the message says what to do."""
+AssetsUnavailable = npm_assets.AssetsUnavailable  # no npm, or the registry did not answer; the message says what to do
 
 
 def static_dir():
@@ -85,14 +86,9 @@ def stage(static=None, npm=None):
                                 "course works, and notebook 08 plots inline instead of in the dashboard.")
     copied = 0
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run([npm, "pack", "--silent", "--pack-destination", tmp, *ASSETS],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise AssetsUnavailable(f"`npm pack` failed, so the Visdom assets were not staged:\n{result.stderr.strip()}")
+        tarballs = npm_assets.pack(ASSETS, tmp, npm=npm, purpose="the Visdom assets")
         for spec, files in ASSETS.items():
-            name, version = spec.rsplit("@", 1)
-            tarball = Path(tmp) / f"{name.replace('/', '-')}-{version}.tgz"
-            with tarfile.open(tarball) as tar:
+            with tarfile.open(tarballs[spec]) as tar:
                 for inner, dest in files.items():
                     try:
                         data = tar.extractfile(f"package/{inner}").read()
