@@ -13,8 +13,6 @@ from tools import student_version as sv
 
 MAX_LINES = 25
 MAX_WIDTH = 120
-# Notebooks with a few longer lines, to shorten (then delete the entry): the widest line each may keep until then.
-WIDER_UNTIL_FIXED = {"01_raw_tensors.ipynb": 124, "06_datasets.ipynb": 131}
 MAX_FIGURE = (1000, 700)  # pixels at 100 dpi: 10 x 7 inches
 FIGURE = re.compile(r"<Figure size (\d+)x(\d+) with")
 
@@ -28,11 +26,10 @@ def test_no_code_cell_scrolls_off_a_presenting_screen(path):
     for i, cell in code_cells(path):
         lines = cell.source.splitlines()
         assert len(lines) <= MAX_LINES, f"{path.name}, cell {i}: {len(lines)} lines (at most {MAX_LINES}): split it"
-        limit = WIDER_UNTIL_FIXED.get(path.name, MAX_WIDTH)
         for line in lines:
             if sv.MARKER.search(line):
                 continue  # solution markers: the student version replaces them
-            assert len(line) <= limit, f"{path.name}, cell {i}: a line of {len(line)} characters: {line.strip()}"
+            assert len(line) <= MAX_WIDTH, f"{path.name}, cell {i}: a line of {len(line)} characters: {line.strip()}"
 
 
 @pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)

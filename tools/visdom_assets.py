@@ -51,6 +51,9 @@ ASSETS = {
 AssetsUnavailable = npm_assets.AssetsUnavailable  # no npm, or the registry did not answer; the message says what to do
 
 
+USER_STYLE = "../user/style.css"  # visdom/user/style.css, for a user's own dashboard styles
+
+
 def static_dir():
     """Returns the installed visdom package's static/ folder (found without importing visdom, which imports torch)."""
     spec = importlib.util.find_spec("visdom")
@@ -71,6 +74,8 @@ def missing(static=None):
     built = static / "version.built"
     if not built.is_file() or built.read_text().strip() != visdom_version():
         gone.append("version.built")
+    if not (static / USER_STYLE).is_file():
+        gone.append(USER_STYLE)
     return gone
 
 
@@ -98,6 +103,8 @@ def stage(static=None, npm=None):
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
                     copied += 1
+    (static / USER_STYLE).parent.mkdir(exist_ok=True)
+    (static / USER_STYLE).touch()  # the page links a user style sheet; without one the server logs an error per view
     (static / "version.built").write_text(visdom_version())
     return copied
 
