@@ -128,7 +128,10 @@ def wait_for_port(proc, port_file, seconds=30):
 def stop(proc, seconds=15):
     """Stops a server started by this script with Ctrl+C's signal, so it saves its state; kills it if it hangs."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
+        if os.name == "nt":
+            proc.terminate()  # Windows cannot send Ctrl+C to a process of another console group
+        else:
+            proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
