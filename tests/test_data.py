@@ -129,7 +129,7 @@ def test_a_missing_or_empty_folder_says_what_to_run(tmp_path, missing):
     with pytest.raises(FileNotFoundError) as info:
         data.DigitsFolder(root)
     message = str(info.value)
-    assert str(root) in message and "data.write_digits()" in message
+    assert f"data.write_digits({str(root)!r})" in message, "the instruction writes this folder, not the default"
     assert ("does not exist" if missing == "folder" else "holds no labels.csv") in message
 
 
@@ -140,7 +140,7 @@ def test_a_bad_index_names_the_line_and_the_fix(copy_of, content, problem):
     (copy_of / data.LABELS).write_text(content)
     with pytest.raises(ValueError, match=problem) as info:
         data.DigitsFolder(copy_of)
-    assert "data.write_digits()" in str(info.value)
+    assert f"data.write_digits({str(copy_of)!r})" in str(info.value)
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "empty", "deleted"])
@@ -156,7 +156,15 @@ def test_an_unreadable_file_names_the_index_and_the_file(copy_of, damage):
         dataset[5]
     message = str(info.value)
     assert message.startswith(f"item 5: cannot read the image file {path} (")
-    assert f"Delete {copy_of} and run" in message
+    assert f"Delete {copy_of} and run `from utils import data; data.write_digits({str(copy_of)!r})`" in message
+
+
+def test_the_instruction_for_the_default_folder_takes_no_argument(tmp_path):
+    environ = {data.ENV_VAR: str(tmp_path / "digits")}
+    assert data.how_to_write(tmp_path / "digits", environ) == data.HOW_TO_WRITE
+    assert data.how_to_write(tmp_path / "digits" / ".." / "digits", environ) == data.HOW_TO_WRITE
+    other = tmp_path / "other"
+    assert data.how_to_write(other, environ) == f"run `from utils import data; data.write_digits({str(other)!r})`"
 
 
 def test_the_error_names_the_file_when_it_happens_in_a_worker(copy_of):

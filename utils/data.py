@@ -36,6 +36,13 @@ def digits_dir(root=None, environ=None):
     return Path(cache).expanduser() / "pytorch-course" / "digits"
 
 
+def how_to_write(root, environ=None):
+    """Returns the instruction that (re)writes the digits into `root`: HOW_TO_WRITE for the default folder."""
+    if Path(root).expanduser().resolve() == digits_dir(environ=environ).resolve():
+        return HOW_TO_WRITE
+    return f"run `from utils import data; data.write_digits({str(root)!r})`"
+
+
 def write_digits(root=None, environ=None):
     """Returns the folder holding the digits as PNG files plus labels.csv, writing it first if it is not there.
 
@@ -79,17 +86,17 @@ def read_labels(root):
     index = root / LABELS
     if not index.is_file():
         state = "does not exist" if not root.exists() else "holds no " + LABELS
-        raise FileNotFoundError(f"no digits data: the folder {root} {state}. To write it, {HOW_TO_WRITE}.")
+        raise FileNotFoundError(f"no digits data: the folder {root} {state}. To write it, {how_to_write(root)}.")
     with open(index, newline="") as file:
         rows = list(csv.reader(file))
     items = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != 2 or not row[1].strip().isdigit() or not 0 <= int(row[1]) <= 9:
             raise ValueError(f"{index}, line {line}: expected 'file,label' with a label from 0 to 9, got {row}. "
-                             f"Delete {root} and {HOW_TO_WRITE}.")
+                             f"Delete {root} and {how_to_write(root)}.")
         items.append((row[0], int(row[1])))
     if not items:
-        raise ValueError(f"{index} lists no items. Delete {root} and {HOW_TO_WRITE}.")
+        raise ValueError(f"{index} lists no items. Delete {root} and {how_to_write(root)}.")
     return items
 
 
@@ -116,7 +123,7 @@ class DigitsFolder(Dataset):
                 image = np.array(file.convert("L"))  # (8, 8) uint8
         except (OSError, ValueError) as error:
             raise RuntimeError(f"item {index}: cannot read the image file {path} ({error}). "
-                               f"Delete {self.root} and {HOW_TO_WRITE}.") from error
+                               f"Delete {self.root} and {how_to_write(self.root)}.") from error
         if self.transform is not None:
             image = self.transform(image)
         return image, label

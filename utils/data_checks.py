@@ -4,7 +4,7 @@ Like utils.checks: each check prints "check passed: ..." or raises checks.CheckF
 """
 import numpy as np
 import torch
-from torch.utils.data import RandomSampler
+from torch.utils.data import RandomSampler, Subset
 
 from utils import checks
 
@@ -18,7 +18,30 @@ def _describe(value):
         return f"a tensor of shape {tuple(value.shape)}"
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape}"
-    return f"a {type(value).__name__}"
+    kind = type(value).__name__
+    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def _is_label(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _get(name, dataset, index):
+    """Returns dataset[index]; turns an error into CheckFailed with a hint for the usual cause, chained to it."""
+    try:
+        return dataset[index]
+    except Exception as error:  # noqa: BLE001 - any error in the student's __getitem__, named with its usual cause
+        if isinstance(error, (IndexError, KeyError)):
+            hint = f"indices run from 0 to len - 1 = {len(dataset) - 1}; look up self.items[index]."
+        elif isinstance(error, FileNotFoundError):
+            hint = ("self.items holds file names inside the data folder, not full paths: open self.root / name, "
+                    "the name from self.items[index].")
+        elif isinstance(error, TypeError) and "ndarray" in str(error):
+            hint = ("read the file into an array first, np.array(Image.open(path)), then give that array to "
+                    "self.transform.")
+        else:
+            hint = "the traceback above shows the line of __getitem__ that failed."
+        raise checks.CheckFailed(f"{name}[{index}] raised {type(error).__name__}: {error}.\nHint: {hint}") from error
 
 
 def check_item(name, item, reference_item, index, num_classes=10):
@@ -29,6 +52,8 @@ def check_item(name, item, reference_item, index, num_classes=10):
               "end __getitem__ with `return image, label`.")
     image, label = item
     want_image, want_label = reference_item
+    if _is_label(image) and isinstance(label, (torch.Tensor, np.ndarray)):
+        _fail(f"{where} is (label, image): the label comes first.", "return image, label: the image first.")
     if not isinstance(image, torch.Tensor):
         _fail(f"the image of {where} is {_describe(image)}, not a tensor.",
               "apply self.transform to the image before returning it.")
@@ -56,52 +81,66 @@ def check_dataset(name, dataset, reference, num_classes=10):
     """
     try:
         length = len(dataset)
-    except TypeError:
-        _fail(f"len({name}) does not work.", "define __len__(self) to return the number of items.")
+    except TypeError as error:
+        _fail(f"len({name}) does not work: TypeError: {error}.",
+              "define __len__(self) to `return` the number of items, an int.")
     if length != len(reference):
         _fail(f"len({name}) is {length} but should be {len(reference)}.",
               "__len__ returns the number of rows of labels.csv, that is len(self.items).")
     for index in dict.fromkeys([length - 1, 0, 1]):  # the last first: it catches indices counted from 1
-        try:
-            item = dataset[index]
-        except (IndexError, KeyError) as error:
-            _fail(f"{name}[{index}] raised {type(error).__name__}: {error}.",
-                  f"indices run from 0 to len - 1 = {length - 1}; look up self.items[index].")
-        check_item(name, item, reference[index], index, num_classes)
+        check_item(name, _get(name, dataset, index), reference[index], index, num_classes)
     image, _ = dataset[0]
     print(f"check passed: {name} has {length} items; each is (float tensor of shape {tuple(image.shape)}, "
           f"label 0..{num_classes - 1}) and matches the reference")
 
 
-def check_loader(name, loader, batch_size, pin_memory, item_shape):
+def _same_data(got, want):
+    if got is want:
+        return True
+    return isinstance(got, Subset) and isinstance(want, Subset) and list(got.indices) == list(want.indices)
+
+
+def check_loader(name, loader, batch_size, pin_memory, item_shape, dataset=None, dataset_name="train_set", seed=None):
     """Returns None; prints "check passed" when `loader` gives full, shuffled, reproducible batches.
 
-    It must shuffle with a generator of its own, drop the last partial batch, and use `pin_memory`. The
-    generator's state is restored afterwards, so the check does not change the order training will see.
+    It must shuffle with a generator of its own (seeded with `seed`, when given), drop the last partial batch, use
+    `pin_memory`, and read `dataset` (called `dataset_name`), when given. The generator's state is restored
+    afterwards, so the check does not change the order training will see.
     """
     n = len(loader.dataset)
+    if dataset is not None and not _same_data(loader.dataset, dataset):
+        _fail(f"{name} reads a data set of {n} items, not {dataset_name} ({len(dataset)} items).",
+              f"give the DataLoader {dataset_name}: training must never see the validation items.")
     if loader.batch_size != batch_size:
         _fail(f"{name}.batch_size is {loader.batch_size} but should be {batch_size}.", "pass batch_size=...")
     if not isinstance(loader.sampler, RandomSampler):
         _fail(f"{name} does not shuffle: every epoch would see the items in the same order.", "pass shuffle=True.")
-    if loader.generator is None or loader.generator is torch.default_generator:
+    generator = loader.sampler.generator  # the DataLoader hands its generator to the RandomSampler it makes
+    if generator is None or generator is torch.default_generator:
         _fail(f"{name} has no generator of its own, so its order changes with every other random draw.",
               "pass generator=torch.Generator().manual_seed(SEED).")
+    if not isinstance(generator, torch.Generator):
+        _fail(f"{name}'s generator is {_describe(generator)}, not a torch.Generator.",
+              "pass generator=torch.Generator().manual_seed(SEED): a generator object, seeded.")
+    if seed is not None and generator.initial_seed() != seed:
+        _fail(f"{name}'s generator was seeded with {generator.initial_seed()}, not with SEED = {seed}.",
+              "pass generator=torch.Generator().manual_seed(SEED); a new torch.Generator() has a fixed seed of its "
+              "own, so your order would differ from the solution's.")
     if not loader.drop_last:
         _fail(f"{name} keeps the last, partial batch of {n % batch_size} items ({n} is not a multiple of "
               f"{batch_size}).", "pass drop_last=True.")
     if loader.pin_memory != pin_memory:
         _fail(f"{name}.pin_memory is {loader.pin_memory} but should be {pin_memory} (pinned memory only helps "
               "copies to a CUDA GPU).", "pass pin_memory=pin_memory.")
-    state = loader.generator.get_state()
+    state = generator.get_state()
     try:
         epoch1, epoch2 = list(loader.batch_sampler), list(loader.batch_sampler)
-        loader.generator.set_state(state)
+        generator.set_state(state)
         again = list(loader.batch_sampler)
-        loader.generator.set_state(state)
+        generator.set_state(state)
         x, y = next(iter(loader))
     finally:
-        loader.generator.set_state(state)
+        generator.set_state(state)
     if len(loader) != n // batch_size or any(len(b) != batch_size for b in epoch1):
         _fail(f"{name} gives {len(loader)} batches of sizes {sorted({len(b) for b in epoch1})}, "
               f"not {n // batch_size} batches of {batch_size}.")
