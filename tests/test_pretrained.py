@@ -165,6 +165,19 @@ def test_check_loaded_model_catches_random_weights(capsys):
         pretrained.check_loaded_model("model", state, state)  # returned the state_dict, not the model
     with pytest.raises(checks.CheckFailed, match="has the parameters"):
         pretrained.check_loaded_model("model", nn.Linear(4, 2), state)  # another model
+    with pytest.raises(checks.CheckFailed, match=r"(?s)linear2.weight has shape \(5, 3\), the checkpoint's "
+                       r"\(2, 3\): it is another model.*entry point's name"):
+        pretrained.check_loaded_model("model", models.TwoLayerNet(4, 3, 5), state)  # loaded the wrong zoo model
+
+
+def test_check_loaded_model_blames_the_name_not_pretrained_for_another_zoo_model():
+    torch.manual_seed(0)
+    state = models.TwoLayerNet(4, 3, 2).state_dict()
+    torch.manual_seed(1)
+    other = models.TwoLayerNet(4, 3, 5)  # same first layer shape, other values: its pretrained weights
+    with pytest.raises(checks.CheckFailed) as failure:
+        pretrained.check_loaded_model("model", other, state)
+    assert "another model" in str(failure.value) and "pretrained=True" not in str(failure.value)
 
 
 # ---- Exercise 2: freeze and replace the head --------------------------------------------------------------------
@@ -225,7 +238,24 @@ def changed_the_pretrained_weights(model):
     return model
 
 
+def set_an_attribute_instead_of_freezing(model):
+    model = copy.deepcopy(model)
+    model.requires_grad = False  # a plain attribute: no parameter changes
+    model.linear2 = nn.Linear(100, 3)
+    return model
+
+
+def named_the_new_head_fc(model):
+    model = copy.deepcopy(model)
+    model.requires_grad_(False)
+    model.fc = nn.Linear(100, 3)  # forward never calls it
+    return model
+
+
 @pytest.mark.parametrize("mistake, expected", [
+    (set_an_attribute_instead_of_freezing, r"`model.requires_grad = False` only gave the module a new attribute"
+                                           r".*model.requires_grad_\(False\) \(with the underscore\)"),
+    (named_the_new_head_fc, r"new layer 'fc', but its forward never calls it.*shape \(5, 7\).*model.linear2 ="),
     (forgot_to_freeze, r"linear1.weight still requires grad: the pretrained layers are not frozen.*requires_grad_\(False\)"),
     (froze_the_new_head_too, "linear2.weight does not require grad: the new head is frozen too"),
     (froze_after_replacing, "linear2.weight does not require grad: the new head is frozen too"),
@@ -248,3 +278,13 @@ def test_an_unreplaced_head_of_the_right_size_is_caught():
     kept.linear1.requires_grad_(False)
     with pytest.raises(checks.CheckFailed, match="linear2 still holds the pretrained head's weights"):
         pretrained.check_fine_tune_model(kept, model, 3, torch.rand(2, 64))
+
+
+def test_freezing_the_pretrained_model_instead_of_the_copy_is_named(base):
+    model, x = base
+    copied = copy.deepcopy(model)
+    model.requires_grad_(False)  # the mistake: pretrained_model.requires_grad_(False)
+    copied.linear2 = nn.Linear(100, 3)
+    with pytest.raises(checks.CheckFailed, match="(?s)you froze the pretrained model itself, not its copy"):
+        pretrained.check_fine_tune_model(copied, model, 3, x)
+    pretrained.check_fine_tune_model(right_answer(model), model, 3, x)  # a frozen original does not block the answer

@@ -156,7 +156,12 @@ def check_loaded_model(name, model, state_dict):
         _fail(f"{name} has the parameters {sorted(own)}, the checkpoint {sorted(state_dict)}.",
                      "load the zoo model whose weights you are checking.")
     for key, value in state_dict.items():
-        if own[key].shape != value.shape or not torch.equal(own[key].cpu(), value.cpu()):
+        if own[key].shape != value.shape:
+            _fail(f"{name}'s {key} has shape {tuple(own[key].shape)}, the checkpoint's {tuple(value.shape)}: "
+                  "it is another model, not the one these weights belong to.",
+                  "check the entry point's name in torch.hub.load: load the model these weights were made for.")
+    for key, value in state_dict.items():
+        if not torch.equal(own[key].cpu(), value.cpu()):
             _fail(f"{name}'s {key} differs from the checkpoint's.",
                          "pass pretrained=True: without it the entry point returns randomly initialised weights.")
     print(f"check passed: {name} holds the checkpoint's weights ({len(state_dict)} tensors)")
@@ -172,8 +177,16 @@ def check_fine_tune_model(model, pretrained, num_classes, x, head="linear2"):
         _fail("fine_tune_model returned None.", "end the function with `return model`.")
     if model is pretrained:
         _fail("the fine-tuning model is the pretrained model itself.", "work on copy.deepcopy(pretrained).")
+    if model.__dict__.get("requires_grad") is False:
+        _fail("`model.requires_grad = False` only gave the module a new attribute: its parameters still "
+              "require grad.", "call the method model.requires_grad_(False) (with the underscore), which sets "
+              "requires_grad on every parameter.")
     with torch.no_grad():
         out = model(x)
+    unused = sorted(set(dict(model.named_children())) - set(dict(pretrained.named_children())))
+    if tuple(out.shape) != (len(x), num_classes) and unused:
+        _fail(f"the model has a new layer {unused[0]!r}, but its forward never calls it: the output still has "
+              f"shape {tuple(out.shape)}.", f"the head that forward uses is {head}: assign model.{head} = nn.Linear(...).")
     if tuple(out.shape) != (len(x), num_classes):
         _fail(f"the model's output has shape {tuple(out.shape)} but should be {(len(x), num_classes)}.",
               f"the new head needs one output per class of the new task: nn.Linear(H, {num_classes}).")
@@ -190,6 +203,10 @@ def check_fine_tune_model(model, pretrained, num_classes, x, head="linear2"):
         if key in head_keys and not param.requires_grad:
             _fail(f"{key} does not require grad: the new head is frozen too, so nothing would train.",
                   "freeze the pretrained layers first, then create the new head (a new nn.Linear requires grad).")
+        if key not in head_keys and param.requires_grad and key in old and not old[key].requires_grad:
+            _fail(f"{key} still requires grad, but the pretrained model's {key} does not: you froze the "
+                  "pretrained model itself, not its copy.", "freeze `model` (the copy made by copy.deepcopy), "
+                  "then re-run the cell that loads the pretrained model to get it back unfrozen.")
         if key not in head_keys and param.requires_grad:
             _fail(f"{key} still requires grad: the pretrained layers are not frozen, so fine-tuning would "
                   "change them.", f"call model.requires_grad_(False) before you create the new {head}.")
