@@ -45,6 +45,11 @@ def test_sequential_wrong_answers_are_named(layers, message):
         module_checks.check_two_layer_sequential(sequential(*layers), D_in, H, D_out)
 
 
+def test_a_builder_without_return_is_named():
+    with pytest.raises(checks.CheckFailed, match=r"(?s)model is None: build_model returned nothing.*`return nn"):
+        module_checks.check_two_layer_sequential(None, D_in, H, D_out)
+
+
 def test_a_module_that_is_not_sequential_is_named():
     with pytest.raises(checks.CheckFailed, match="model is a TwoLayerNet, not an nn.Sequential"):
         module_checks.check_two_layer_sequential(models.TwoLayerNet(D_in, H, D_out), D_in, H, D_out)
@@ -121,6 +126,11 @@ def manual_update_ignores_optimizer(model, loss_fn, optimizer, x, y):
     return loss.item()
 
 
+def new_optimizer_inside(model, loss_fn, optimizer, x, y):
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)  # ignores the optimizer passed in
+    return good_step(model, loss_fn, optimizer, x, y)
+
+
 def two_layer(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(D_in, H), nn.ReLU(), nn.Linear(H, D_out))
@@ -143,7 +153,10 @@ def test_train_step_right_answers_pass(step, data, capsys):
     (zero_grad_between, r"(?s)had no gradient.*not between backward\(\) and step\(\)"),
     (no_backward, r"(?s)had no gradient.*call loss.backward\(\) before optimizer.step\(\)"),
     (no_step, r"(?s)called optimizer.step\(\) 0 times instead of 2.*on the optimizer passed in"),
-    (manual_update_ignores_optimizer, r"called optimizer.step\(\) 0 times"),
+    (manual_update_ignores_optimizer, r"(?s)^train_step changed 0.weight, 0.bias, 2.weight, 2.bias without calling "
+                                      r"step\(\) on the optimizer passed in.*do not update the weights by hand"),
+    (new_optimizer_inside, r"(?s)^train_step changed .* without calling step\(\) on the optimizer passed in \(its lr was "
+                           r"0\).*do not create a new optimizer inside train_step"),
     (returns_tensor, r"(?s)returned a Tensor, not a Python number.*return loss.item\(\)"),
     (returns_loss_after_step, "(?s)but the loss before the step is.*return this step's loss"),
 ])
@@ -195,6 +208,11 @@ class Detached(models.TwoLayerNet):
         return self.linear2(self.linear1(x).clamp(min=0).detach())
 
 
+class ReLUAsFunction(models.TwoLayerNet):
+    def forward(self, x):
+        return self.linear2(nn.ReLU(self.linear1(x)))
+
+
 class OtherNames(nn.Module):
     def __init__(self, D_in, H, D_out):
         super().__init__()
@@ -227,6 +245,8 @@ def test_two_layer_net_right_answer_passes(data, capsys):
     (NotAModule, r"(?s)NotAModule is not a subclass of nn.Module.*class NotAModule\(nn.Module\):"),
     (NoOutputLayer, r"(?s)the output of forward has shape \(16, 8\) but should be \(16, 3\).*linear2\(relu\(linear1"),
     (NoReLU, r"(?s)forward\(x\) does not match linear2\(relu\(linear1\(x\)\)\).*clamp\(min=0\)"),
+    (ReLUAsFunction, r"(?s)^ReLUAsFunction.forward used an nn.ReLU layer object where a tensor belongs \(linear\(\).*"
+                     r"nn.ReLU\(h\) creates a layer, it does not apply one to h.*torch.relu\(h\)"),
     (Detached, r"(?s)linear1.weight, linear1.bias got no gradient from backward\(\).*no .detach\(\)"),
     (OtherNames, r"(?s)OtherNames has no child module 'linear1' \(its children: \['fc1', 'fc2'\]\)"),
     (Swapped, r"Swapped.linear1 maps 8 -> 20 features but should map 20 -> 8: did you swap them\?"),
@@ -295,6 +315,34 @@ class ListBlock(nn.Module):
         return x
 
 
+class SequentialInside(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class LinearAndReLU(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.linear, self.relu = nn.Linear(dim, dim), nn.ReLU()
+
+    def forward(self, x):
+        return x + self.relu(self.linear(x))
+
+
+class ReLUAsFunctionBlock(Residual):
+    def forward(self, x):
+        return x + self.linear2(nn.ReLU(self.linear1(x)))
+
+
+class AddsAReLULayer(Residual):
+    def forward(self, x):
+        return x + nn.ReLU(self.linear1(x))
+
+
 class UnusedLayer(Residual):
     def forward(self, x):
         return x + self.linear1(x)
@@ -304,12 +352,17 @@ def test_composed_module_right_answer_passes(capsys):
     module_checks.check_composed_module(Residual, (H,), torch.randn(5, H))
     assert capsys.readouterr().out == (
         "check passed: Residual registers 144 parameters\n"
-        "check passed: Residual is composed of 2 child modules (linear1: Linear, linear2: Linear)\n"
+        "check passed: Residual is composed of 2 layers with parameters (linear1: Linear, linear2: Linear)\n"
         "check passed: gradients reach every parameter of Residual\n")
 
 
 @pytest.mark.parametrize("module_class, message", [
-    (OneLayer, r"(?s)OneLayer has 1 child module\(s\) \(linear: Linear\) and 72 parameters; it should be composed"),
+    (OneLayer, r"(?s)OneLayer holds 1 layer\(s\) with parameters \(linear: Linear\); it should be composed of at "
+               r"least two. Its child modules: linear: Linear.*self.linear2 = nn.Linear"),
+    (LinearAndReLU, r"(?s)LinearAndReLU holds 1 layer\(s\) with parameters \(linear: Linear\).*"
+                    r"Its child modules: linear: Linear, relu: ReLU.*a ReLU holds no parameters"),
+    (ReLUAsFunctionBlock, r"ReLUAsFunctionBlock.forward used an nn.ReLU layer object where a tensor belongs"),
+    (AddsAReLULayer, r"(?s)AddsAReLULayer.forward used an nn.ReLU layer object.*unsupported operand"),
     (Shrinks, r"(?s)the output of Shrinks has shape \(5, 1\) but should be \(5, 8\).*stacked"),
     (ListBlock, r"ListBlock.layers is a plain Python tuple holding 2 module\(s\)"),
     (UnusedLayer, r"linear2.weight, linear2.bias got no gradient"),
@@ -317,3 +370,17 @@ def test_composed_module_right_answer_passes(capsys):
 def test_composed_module_wrong_answers_are_named(module_class, message):
     with pytest.raises(checks.CheckFailed, match=message):
         module_checks.check_composed_module(module_class, (H,), torch.randn(5, H))
+
+
+def test_composed_module_may_keep_its_layers_in_a_sequential(capsys):
+    module_checks.check_composed_module(SequentialInside, (H,), torch.randn(5, H))
+    assert "composed of 2 layers with parameters (body.0: Linear, body.2: Linear)" in capsys.readouterr().out
+
+
+def test_other_type_errors_in_forward_are_not_disguised():
+    class Typo(Residual):
+        def forward(self, x):
+            return x + self.linear1(x, 2)
+
+    with pytest.raises(TypeError):
+        module_checks.check_composed_module(Typo, (H,), torch.randn(5, H))

@@ -2,9 +2,11 @@
 
 Like utils.checks, each check prints "check passed: ..." lines or raises checks.CheckFailed with a message that
 names the usual mistake: layers kept in a plain Python list, a forgotten super().__init__(), swapped layer sizes,
-a wrong output shape, gradients that do not reach a layer, a forgotten zero_grad().
+a wrong output shape, gradients that do not reach a layer, nn.ReLU(h) used as a function, a forgotten
+zero_grad(), an optimizer created inside the training step.
 """
 import copy
+import re
 
 import torch
 from torch import nn
@@ -56,6 +58,24 @@ def build_module(module_class, *args):
               "registries that `self.linear1 = nn.Linear(...)` writes into.")
 
 
+def run_forward(module, name, x):
+    """Returns module(x); a layer passed where a tensor belongs, as in nn.ReLU(h), fails with a lesson."""
+    try:
+        return module(x)
+    except TypeError as error:
+        message = str(error)  # "...must be Tensor, not ReLU" or "unsupported operand type(s) for +: 'Tensor' and 'ReLU'"
+        words = re.findall(r"must be Tensor, not (\w+)", message)
+        words += re.findall(r"'(\w+)'", message) if "unsupported operand" in message else []
+        layers = [word for word in words
+                  if isinstance(getattr(nn, word, None), type) and issubclass(getattr(nn, word), nn.Module)]
+        if not layers:
+            raise
+        _fail(f"{name}.forward used an nn.{layers[0]} layer object where a tensor belongs ({error}): "
+              f"nn.{layers[0]}(h) creates a layer, it does not apply one to h.",
+              f"apply the function to the tensor (for a ReLU: h.clamp(min=0) or torch.relu(h)), or create the layer "
+              f"once in __init__ (self.act = nn.{layers[0]}()) and call it in forward: self.act(h).")
+
+
 def _check_nothing_hidden(module, name):
     count = count_parameters(module)
     for attribute, n in unregistered_modules(module).items():
@@ -92,6 +112,8 @@ def _check_linear(name, layer, fan_in, fan_out):
 
 def check_two_layer_sequential(model, D_in, H, D_out):
     """Returns None; prints "check passed" lines when model is Sequential(Linear(D_in, H), ReLU(), Linear(H, D_out))."""
+    if model is None:
+        _fail("model is None: build_model returned nothing.", "end build_model with `return nn.Sequential(...)`.")
     if not isinstance(model, nn.Sequential):
         _fail(f"model is a {type(model).__name__}, not an nn.Sequential.",
               "pass the layers, in order, to nn.Sequential(...) and return it.")
@@ -132,7 +154,13 @@ def check_train_step(train_step, model, loss_fn, x, y, lr=1e-4, steps=100, fract
     spy = _RecordingSGD(probe.parameters(), lr=0.0)
     with torch.no_grad():
         start = loss_fn(probe(x), y).item()
+    before = copy.deepcopy(probe.state_dict())
     returned = [train_step(probe, loss_fn, spy, x, y) for _ in range(2)]
+    moved = [key for key, value in probe.state_dict().items() if not torch.equal(value, before[key])]
+    if not spy.seen and moved:
+        _fail(f"train_step changed {', '.join(moved)} without calling step() on the optimizer passed in (its lr was 0).",
+              "use the `optimizer` argument: do not create a new optimizer inside train_step, and do not update "
+              "the weights by hand; optimizer.step() does the update.")
     if len(spy.seen) != 2:
         _fail(f"two calls of train_step called optimizer.step() {len(spy.seen)} times instead of 2.",
               "each step ends with optimizer.step(), once, on the optimizer passed in as an argument.")
@@ -190,7 +218,7 @@ def check_two_layer_net(net_class, D_in, H, D_out, x):
                   f"assign self.{child} = nn.Linear(...) in __init__: later notebooks load weights by these names.")
         _check_linear(f"{name}.{child}", children[child], fan_in, fan_out)
     check_registered(net, name, D_in * H + H + H * D_out + D_out)
-    output = net(x)
+    output = run_forward(net, name, x)
     checks.check_shape("the output of forward", output, (x.shape[0], D_out),
                        hint="forward(x) should return linear2(relu(linear1(x))).")
     with torch.no_grad():
@@ -200,19 +228,27 @@ def check_two_layer_net(net_class, D_in, H, D_out, x):
     _check_gradients(net, name, output)
 
 
+def layers_with_parameters(module):
+    """Returns the names of the submodules of `module`, at any depth, that hold parameters of their own."""
+    return [n for n, m in module.named_modules() if m is not module and any(True for _ in m.parameters(recurse=False))]
+
+
 def check_composed_module(module_class, args, x):
     """Returns None; prints "check passed" lines when module_class(*args) is built from at least two registered
-    child modules, maps x to a tensor of x's shape, and passes gradients to every parameter."""
+    layers with parameters (children, or inside children), maps x to a tensor of x's shape, and passes gradients
+    to every parameter."""
     module = build_module(module_class, *args).to(x.device)
     name = module_class.__name__
     check_registered(module, name)
-    children = [f"{n}: {type(c).__name__}" for n, c in module.named_children()]
-    if len(children) < 2 or count_parameters(module) == 0:
-        _fail(f"{name} has {len(children)} child module(s) ({', '.join(children) or 'none'}) and "
-              f"{count_parameters(module)} parameters; it should be composed of at least two, with parameters.",
-              "assign layers as attributes in __init__, e.g. self.linear1 = nn.Linear(dim, dim).")
-    print(f"check passed: {name} is composed of {len(children)} child modules ({', '.join(children)})")
-    output = module(x)
+    layers = [f"{n}: {type(module.get_submodule(n)).__name__}" for n in layers_with_parameters(module)]
+    if len(layers) < 2:
+        children = [f"{n}: {type(c).__name__}" for n, c in module.named_children()]
+        _fail(f"{name} holds {len(layers)} layer(s) with parameters ({', '.join(layers) or 'none'}); it should be "
+              f"composed of at least two. Its child modules: {', '.join(children) or 'none'}.",
+              "assign layers with weights as attributes in __init__, e.g. self.linear1 = nn.Linear(dim, dim) and "
+              "self.linear2 = nn.Linear(dim, dim); a ReLU holds no parameters.")
+    print(f"check passed: {name} is composed of {len(layers)} layers with parameters ({', '.join(layers)})")
+    output = run_forward(module, name, x)
     checks.check_shape(f"the output of {name}", output, tuple(x.shape),
                        hint="the block must keep the shape of its input, so that it can be stacked.")
     _check_gradients(module, name, output)
