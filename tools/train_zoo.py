@@ -5,10 +5,17 @@
 
 Each model is utils.models.TwoLayerNet trained full-batch with Adam on the training part of the zoo's
 fixed digits split (utils.zoo.digits_split), each step on the images shifted by a random pixel (data
-augmentation: it makes the features more general, as random crops do for ImageNet models), seeded, on one CPU thread, in the tests' kernel environment
-(tools/kernel_env.py: portable CPU kernels, reproducible MKL). On the x86 CPU where the zoo was made a
-rerun gives the same bytes (same sha256); elsewhere the weights may differ in the last digits, so --check
-requires the same test accuracy within ACCURACY_TOLERANCE and reports whether the bytes are identical too.
+augmentation: it makes the features more general, as random crops do for ImageNet models), seeded, on one
+CPU thread, in the tests' kernel environment (tools/kernel_env.py: portable CPU kernels, reproducible MKL).
+
+Reproducible means within tolerances, not to the bit: CPUs of other makes round the last bits of some float
+operations differently, and 600 Adam steps carry those differences into the weights. --check retrains and
+requires, for every model, the published test accuracy within ACCURACY_TOLERANCE and every weight within
+WEIGHT_TOLERANCE of the published one; it also says whether the bytes happen to be identical (they are on the
+CPU where the zoo was made), but never requires it. Measured on the Intel CPU that made the zoo: the same
+training with the AVX2 or AVX-512 kernels instead of the portable ones moves the largest weight by up to 0.08
+and the test accuracy by up to 0.004; training with another seed moves it by 2.4 to 2.6 (the weights reach
+about 2), so the weight tolerance separates "the same training elsewhere" from "another training".
 The file name carries the first 8 hex digits of the file's sha256: torch.hub's check_hash convention.
 """
 import argparse
@@ -28,6 +35,7 @@ from torch import nn  # noqa: E402
 from utils import models, pretrained, zoo  # noqa: E402
 
 ACCURACY_TOLERANCE = 0.01  # a retrained model's test accuracy must be within 1 percentage point
+WEIGHT_TOLERANCE = 0.25   # and each of its weights within 0.25 of the published one (see the docstring)
 SEED = 0
 HIDDEN = 100  # the running example's H
 STEPS = 600
@@ -104,20 +112,37 @@ def write_manifest(entries, path):
     return path
 
 
-def check(manifest_path):
-    """Returns 0 when every retrained model matches the manifest's test accuracy within the tolerance, else 1."""
-    published = zoo.read_manifest(manifest_path)
+def largest_weight_difference(state, published):
+    """Returns the largest absolute difference between two state dicts of the same architecture (a float)."""
+    if state.keys() != published.keys():
+        raise ValueError(f"the retrained model has parameters {sorted(state)}, the published one {sorted(published)}")
+    return max((state[key].float() - published[key].float()).abs().max().item() for key in state)
+
+
+def compare(entries, folder, published, zoo_dir):
+    """Returns 0 when every model of `entries` (manifest entries of files in `folder`) matches its `published`
+    entry (files in `zoo_dir`): test accuracy within ACCURACY_TOLERANCE, weights within WEIGHT_TOLERANCE; else 1.
+    Prints one line per model."""
     status = 0
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, entry in build(Path(scratch)).items():
-            want = published[name]
-            diff = abs(entry["test_accuracy"] - want["test_accuracy"])
-            same = "identical bytes (same sha256)" if entry["sha256"] == want["sha256"] else "different bytes"
-            ok = diff <= ACCURACY_TOLERANCE
-            status |= not ok
-            print(f"{'ok' if ok else 'FAILED'}: {name} test accuracy {entry['test_accuracy']:.4f}, "
-                  f"published {want['test_accuracy']:.4f} (tolerance {ACCURACY_TOLERANCE}); {same}")
+    for name, entry in entries.items():
+        want = published[name]
+        accuracy_gap = abs(entry["test_accuracy"] - want["test_accuracy"])
+        mine = pretrained.load_checkpoint(Path(folder) / entry["file"], sha256=entry["sha256"])
+        theirs = pretrained.load_checkpoint(Path(zoo_dir) / want["file"], sha256=want["sha256"], size=want["bytes"])
+        weight_gap = largest_weight_difference(mine, theirs)
+        same = "identical bytes (same sha256)" if entry["sha256"] == want["sha256"] else "different bytes"
+        ok = accuracy_gap <= ACCURACY_TOLERANCE and weight_gap <= WEIGHT_TOLERANCE
+        status |= not ok
+        print(f"{'ok' if ok else 'FAILED'}: {name} test accuracy {entry['test_accuracy']:.4f}, "
+              f"published {want['test_accuracy']:.4f} (tolerance {ACCURACY_TOLERANCE}); "
+              f"largest weight difference {weight_gap:.2g} (tolerance {WEIGHT_TOLERANCE}); {same}")
     return status
+
+
+def check(manifest_path):
+    """Returns compare()'s status after retraining every model in a temporary folder."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return compare(build(Path(scratch)), scratch, zoo.read_manifest(manifest_path), Path(manifest_path).parent)
 
 
 def main(argv):
