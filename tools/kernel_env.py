@@ -24,6 +24,7 @@ def apply(environ=None):
     """Returns `environ` (os.environ by default) after putting the settings above into it."""
     environ = os.environ if environ is None else environ
     environ.update(SETTINGS)
+    environ["ATEN_CPU_CAPABILITY"] = environ.get("COURSE_CPU_CAPABILITY", SETTINGS["ATEN_CPU_CAPABILITY"])
     for name in REMOVED:
         environ.pop(name, None)
     return environ
