@@ -10,11 +10,23 @@ import torch
 
 
 class CheckFailed(AssertionError):
-    """An exercise check did not pass; the message says what is wrong and how to fix it."""
+    """An exercise check did not pass; the message says what is wrong and how to fix it.
+
+    In Jupyter it shows as its message alone, without the frames of the checker that raised it (IPython calls
+    `_render_traceback_` when an exception has one); elsewhere (pytest, a script) it has a normal traceback.
+    """
+
+    def _render_traceback_(self):
+        lines = str(self).splitlines() or [""]
+        return [f"CheckFailed: {lines[0]}", *lines[1:]]
 
 
-def _fail(message, hint=""):
+def fail(message, hint=""):
+    """Raises CheckFailed with `message` and, when given, a "Hint:" line: the one failure helper of every checker."""
     raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+
+
+_fail = fail  # the name this module's checks use
 
 
 def to_numpy(value):
