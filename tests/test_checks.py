@@ -82,3 +82,60 @@ def test_check_series_explains_missing_and_misplaced_logging(capsys):
         checks.check_series("the loss window", [1.0] * 6, [3.0, 2.0, 1.0])
     with pytest.raises(checks.CheckFailed, match="does not match the values computed"):
         checks.check_series("the loss window", [3.0, 2.0, 1.5], [3.0, 2.0, 1.0])
+
+
+def second_backward():
+    loss = (torch.ones(2, requires_grad=True) * 2).pow(2).sum()
+    loss.backward()
+    loss.backward()
+
+
+def test_shows_error_prints_the_last_traceback_line_and_goes_on(capsys):
+    with checks.shows_error(RuntimeError, "a second time") as shown:
+        second_backward()
+    out = capsys.readouterr().out
+    assert out.startswith("RuntimeError: Trying to backward through the graph a second time") and out.count("\n") == 1
+    assert isinstance(shown.error, RuntimeError) and out == shown.line + "\n"
+    assert checks.shows_error(ValueError, "empty", lambda: torch.optim.SGD([], lr=1)).line == \
+        "ValueError: optimizer got an empty parameter list"
+    assert capsys.readouterr().out == "ValueError: optimizer got an empty parameter list\n"
+
+
+def test_shows_error_accepts_a_subclass_and_prints_its_own_name(capsys):
+    with checks.shows_error(LookupError, "'w3'"):
+        {}["w3"]
+    assert capsys.readouterr().out == "KeyError: 'w3'\n"
+    assert checks.error_line(StopIteration()) == "StopIteration"
+
+
+def test_shows_error_fails_clearly_when_nothing_is_raised(capsys):
+    with pytest.raises(checks.CheckFailed) as info:
+        with checks.shows_error(RuntimeError, "a second time"):
+            pass
+    assert str(info.value).startswith("the code should raise RuntimeError with 'a second time' in its message, "
+                                      "but it raised nothing.\nHint: ")
+    with pytest.raises(checks.CheckFailed, match="^a second loss.backward.. should raise RuntimeError with"):
+        checks.shows_error(RuntimeError, "x", lambda: None, name="a second loss.backward()")
+    assert capsys.readouterr().out == ""
+
+
+def test_shows_error_fails_clearly_on_another_error_type_or_message():
+    with pytest.raises(checks.CheckFailed, match="should raise RuntimeError with 'x' in its message, but it raised "
+                                                 "ValueError: invalid literal") as info:
+        with checks.shows_error(RuntimeError, "x"):
+            int("bad")
+    assert isinstance(info.value.__cause__, ValueError)  # the real error is shown above the check's message
+    with pytest.raises(checks.CheckFailed, match="raised RuntimeError as expected, but its message does not contain "
+                                                 "'third time': RuntimeError: Trying to backward"):
+        checks.shows_error(RuntimeError, "third time", second_backward)
+
+
+def test_shows_error_lets_an_unfinished_exercise_and_ctrl_c_through():
+    with pytest.raises(NotImplementedError, match="Exercise 2 is not done yet"):
+        with checks.shows_error(RuntimeError, "x"):
+            raise NotImplementedError("Exercise 2 is not done yet")
+    with pytest.raises(KeyboardInterrupt):
+        with checks.shows_error(Exception, ""):
+            raise KeyboardInterrupt
+    with checks.shows_error(NotImplementedError, "on purpose"):  # unless it is the error shown
+        raise NotImplementedError("on purpose")

@@ -1,7 +1,7 @@
 """Checks for autograd exercises that name the usual mistakes (introduced in notebook 02).
 
-Notebook 02: check_autograd_training (the training loop), check_grads_by_hand (a chain rule by hand) and
-check_raises (a pitfall really raises). Notebook 03: the checks of custom Functions below.
+Notebook 02: check_autograd_training (the training loop) and check_grads_by_hand (a chain rule by hand); its
+pitfalls are shown with checks.shows_error. Notebook 03: the checks of custom Functions below.
 
 check_relu_function and check_sigmoid_function run a Function on a small float64 input (not square, kept away
 from 0), call its backward directly on the real ctx, and compare with the known gradient. When they differ,
@@ -185,25 +185,6 @@ def check_sigmoid_function(fn):
     _gradcheck(fn, name, x)
     print(f"check passed: {name} computes the sigmoid, its backward matches grad_output * s * (1 - s), "
           "and it passes gradcheck")
-
-
-def check_raises(name, fn, error_type, match):
-    """Returns None; prints "check passed" when fn() raises `error_type` with the text `match` in its message.
-
-    For pitfalls a notebook promises: the cell that shows the error is tagged raises-exception, and a check cell
-    runs the same code again through this function, so a change of behaviour cannot go unnoticed.
-    """
-    try:
-        fn()
-    except error_type as error:
-        if match not in str(error):
-            _fail(f"{name} raised {error_type.__name__} as expected, but its message does not contain {match!r}: "
-                  f"{error}")
-        print(f"check passed: {name} raises {error_type.__name__}: ...{match}...")
-        return
-    except Exception as error:  # noqa: BLE001 - any other error is reported
-        _fail(f"{name} should raise {error_type.__name__}, but it raised {type(error).__name__}: {error}")
-    _fail(f"{name} should raise {error_type.__name__} ({match!r}), but it raised nothing.")
 
 
 def check_autograd_training(losses, iterations, first_loss, weights, bound=1e-3):

@@ -2,6 +2,7 @@
 
 Each check prints one line starting "check passed:" or raises CheckFailed (an AssertionError) whose
 message names the quantity, shows what was expected and what was found, and suggests the usual cause.
+shows_error (notebook 02 on) shows an error a notebook makes on purpose, without stopping the notebook.
 """
 import math
 
@@ -118,3 +119,63 @@ def check_series(name, got, expected, tol=1e-9):
         points = "point" if len(got) == 1 else "points"
         _fail(f"{name} holds {len(got)} {points}, but {len(expected)} were expected.", cause)
     check_close(name, np.array(got), np.array(expected), tol=tol, against="the values computed")
+
+
+def error_line(error):
+    """Returns the exception `error` as a traceback's last line reads: "RuntimeError: the message"."""
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+class ShownError:
+    """What checks.shows_error returns: `.error` is the exception caught (None until then), `.line` its error_line."""
+
+    def __init__(self, error_type, match, name):
+        self.error_type, self.match, self.name, self.error = error_type, match, name, None
+
+    @property
+    def line(self):
+        return error_line(self.error) if self.error is not None else ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        expected = f"{self.error_type.__name__} with {self.match!r} in its message"
+        if error is None:
+            _fail(f"{self.name} should raise {expected}, but it raised nothing.",
+                  "the error the notebook shows did not happen: did the code change, or does this version of PyTorch "
+                  "behave differently?")
+        if not isinstance(error, Exception):
+            return False  # KeyboardInterrupt and the like go on as usual
+        if isinstance(error, NotImplementedError) and not issubclass(self.error_type, NotImplementedError):
+            return False  # an exercise not done yet: its own message says which
+        if not isinstance(error, self.error_type):
+            raise CheckFailed(f"{self.name} should raise {expected}, but it raised {error_line(error)}") from error
+        if self.match not in str(error):
+            raise CheckFailed(f"{self.name} raised {self.error_type.__name__} as expected, but its message does not "
+                              f"contain {self.match!r}: {error_line(error)}") from error
+        self.error = error
+        print(self.line)
+        return True  # the error is shown, and the notebook goes on
+
+
+def shows_error(error_type, match, action=None, name="the code"):
+    """Returns a ShownError after showing the error the code raised as its traceback's last line (notebook 02 on).
+
+    For errors a notebook makes on purpose. Around the failing lines:
+
+        with checks.shows_error(RuntimeError, "a second time"):
+            loss.backward()
+
+    or with `action`, a function it calls at once: `checks.shows_error(ValueError, "empty", lambda: f(x))`.
+    The code must raise `error_type` (or a subclass) with the text `match` in its message: the error is then
+    printed, "RuntimeError: Trying to backward ...", and the notebook goes on, so that every runner (papermill,
+    nbconvert, Colab's Run all) reaches the end. If the code raises nothing or another error, CheckFailed says
+    what was expected and what happened (`name` names the code). An exercise's NotImplementedError goes through.
+    """
+    shown = ShownError(error_type, match, name)
+    if action is not None:
+        with shown:
+            action()
+    return shown
