@@ -3,6 +3,8 @@
 Each run builds the student notebook with the first k solutions filled in (the same generator that writes
 notebooks/) and executes it in a fresh kernel in notebooks/, as a student would.
 """
+import re
+
 import pytest
 
 from tests import nbrun
@@ -41,13 +43,29 @@ def test_student_with_k_exercises_done_stops_at_the_next(path, done, total):
     assert f"NotImplementedError: Exercise {done + 1} is not done yet" in message, message
 
 
-@pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)
-def test_cells_tagged_raises_exception_really_raise(path):
-    """nbval passes a raises-exception cell that does not raise, so check the stored and a fresh run."""
+SHOWN_ERROR = re.compile(r"checks\.shows_error\(\s*([\w.]+),\s*\"([^\"]*)\"")
+
+
+def shown_errors(nb):
+    """Returns [(cell index, exception name, message fragment)] for each checks.shows_error call in `nb`."""
+    return [(i, kind.rsplit(".", 1)[-1], match) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for kind, match in SHOWN_ERROR.findall(c.source)]
+
+
+@pytest.mark.parametrize("path", [p for p in nbrun.solution_paths() if shown_errors(nbrun.read(p))],
+                         ids=lambda p: p.name)
+def test_errors_shown_on_purpose_really_happen(path):
+    """Each checks.shows_error cell printed its exception's last traceback line, in the stored and a fresh run.
+
+    (shows_error itself fails when the error does not happen; this also catches a cell whose output was lost.)
+    """
     nb = nbrun.read(path)
-    tagged = [i for i, c in enumerate(nb.cells) if "raises-exception" in c.metadata.get("tags", [])]
-    fresh, failed, error = nbrun.execute(nbrun.read(path), nbrun.SOLUTIONS) if tagged else (nb, None, None)
+    calls = sum(c.source.count("shows_error(") for c in nb.cells if c.cell_type == "code")
+    assert len(shown_errors(nb)) == calls, "write each call as checks.shows_error(ErrorType, \"fragment\", ...)"
+    fresh, failed, error = nbrun.execute(nbrun.read(path), nbrun.SOLUTIONS)
     assert error is None, f"cell {failed} failed:\n{error}"
-    for i in tagged:
+    for i, kind, match in shown_errors(nb):
         for run, name in ((nb, "stored"), (fresh, "fresh")):
-            assert any(o.output_type == "error" for o in run.cells[i].outputs), f"cell {i} did not raise ({name} run)"
+            lines = nbrun.text_of(run.cells[i]).splitlines()
+            assert any(line.startswith(f"{kind}: ") and match in line for line in lines), \
+                f"cell {i} did not show {kind}: ...{match}... ({name} run): {lines}"
