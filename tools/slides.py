@@ -130,7 +130,7 @@ def exporter():
     """Returns nbconvert's SlidesExporter set up for offline decks (local assets, no CDN, no Mermaid)."""
     from nbconvert import SlidesExporter
     return SlidesExporter(template_name="course_reveal", extra_template_basedirs=[str(TEMPLATES)],
-                          reveal_theme="white", reveal_transition="none", reveal_scroll=True, reveal_number="c/t",
+                          reveal_theme="white", reveal_transition="none", reveal_number="c/t",
                           reveal_width="1200", reveal_height="800",  # about 100 characters of code per line
                           exclude_input_prompt=True, exclude_output_prompt=True, **URLS)
 
@@ -171,7 +171,8 @@ def write_index(out):
             items.append(f"<li>{html.escape(title)}: {' · '.join(links)}</li>")
     (Path(out) / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Course slides</title></head>\n"
-        "<body><h1>Slide decks</h1>\n<p>Arrow keys move; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the "
+        "<body><h1>Slide decks</h1>\n<p><kbd>&rarr;</kbd> or <kbd>Space</kbd> walks every slide (a long one "
+        "scrolls first), <kbd>&larr;</kbd> goes back; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the "
         "speaker view.</p>\n<ul>\n" + "\n".join(items) + "\n</ul></body></html>\n", encoding="utf-8")
 
 
