@@ -1,24 +1,72 @@
-"""The slide decks (tools/slides.py): built for every notebook, offline, and rendered by a real browser.
+"""The slide decks (tools/slides.py): built for every notebook, offline, and driven in a real browser.
 
-The decks are built once into a temporary folder; headless Chromium opens each one on its second slide with
-the network switched off, and the page it rendered is checked: reveal.js started, the title and the first
-section are there, the deck has its slides, MathJax typeset the formulas.
+The decks are built once into a temporary folder. One headless Chromium (Playwright, Debian's chromium) is launched
+for the module, with every request that is not a local file aborted and recorded, and a 1280 x 800 page is reused:
+- each deck opens on its second slide: reveal.js started, the title and the first section are there, MathJax
+  typeset the formulas, nothing was asked of the network;
+- → pressed again and again from the first slide (and, separately, Space) walks every slide in document order, shows
+  each fragment (a concept's code with its result) on its own key press, scrolls a long slide to its end before
+  leaving it, and ends on the last slide;
+- no slide is cut off: each one's box lies inside the view, and one taller than the view scrolls to its bottom.
+A synthetic deck with a very tall cell shows that the cut-off measurement can fail.
 """
 import re
 import shutil
-import subprocess
+import struct
+import zlib
 
 import pytest
 from bs4 import BeautifulSoup
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tests import nbrun
 from tools import slides
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,800", "--virtual-time-budget=10000"]
+VIEW = {"width": 1280, "height": 800}
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 DECKS = [(folder, path.stem) for folder in slides.DECKS for path in nbrun.solution_paths()]
+DECK_IDS = [f"{f}/{s}" for f, s in DECKS]
+NO_CHROMIUM = "no Chromium: `python3 course.py test` installs it where it can (apt-get)"
+
+# The state a key press can change: where the deck is, which fragments show, how far the slide is scrolled.
+STATE = """() => {
+  const slide = Reveal.getCurrentSlide(), at = Reveal.getIndices();
+  const shown = [...slide.querySelectorAll('.fragment.visible')];
+  const last = shown[shown.length - 1];
+  const scale = Reveal.getScale() || 1;
+  return {slide: Reveal.getSlides().indexOf(slide), h: at.h, v: at.v || 0,
+          fragments: slide.querySelectorAll('.fragment').length, shown: shown.length,
+          lastShownTop: last ? (last.getBoundingClientRect().top - slide.getBoundingClientRect().top) / scale
+                               + slide.scrollTop : null,
+          lastShownCode: last ? !!last.querySelector('.jp-InputArea') : null,
+          top: Math.round(slide.scrollTop), seen: Math.ceil(slide.scrollTop + slide.clientHeight),
+          visible: slide.clientHeight, height: slide.scrollHeight};
+}"""
+
+# Every slide with all its fragments showing: is its box inside the view, and can all its content be reached?
+MEASURE = """() => {
+  const out = [], slides = Reveal.getSlides();
+  for (const slide of slides) {
+    const at = Reveal.getIndices(slide);
+    Reveal.slide(at.h, at.v, Number.MAX_VALUE);
+    const box = slide.getBoundingClientRect(), style = getComputedStyle(slide);
+    const overflow = slide.scrollHeight - slide.clientHeight;
+    slide.scrollTop = slide.scrollHeight;
+    const reached = slide.scrollTop + slide.clientHeight >= slide.scrollHeight - 1;
+    slide.scrollTop = 0;
+    const images = [...slide.querySelectorAll('img')].map(i => i.getBoundingClientRect())
+                                                     .map(r => [r.width, r.height]);  // in the view's pixels
+    out.push({number: out.length + 1, where: `${at.h}/${at.v || 0}`,
+              text: slide.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50),
+              top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+              height: slide.scrollHeight, visible: slide.clientHeight, overflow: overflow,
+              wide: slide.scrollWidth - slide.clientWidth, overflowY: style.overflowY, reached: reached,
+              images: images});
+  }
+  Reveal.slide(0, 0, -1);
+  return out;
+}"""
 
 
 def chromium():
@@ -48,6 +96,68 @@ def decks(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module, with its scroll bars shown as on a desktop (they take room)."""
+    if not chromium():
+        pytest.skip(NO_CHROMIUM)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (requirements.txt)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS,
+                                              ignore_default_args=["--hide-scrollbars"])
+        yield launched
+        launched.close()
+
+
+class Page:
+    """A 1280 x 800 page, reused from deck to deck, that records (and aborts) every request to the network."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport=VIEW)
+        self.network = []
+        self.context.route(lambda url: not url.startswith(("file:", "data:", "about:")), self.refuse)
+        self.page = self.context.new_page()
+
+    def refuse(self, route):
+        self.network.append(route.request.url)
+        route.abort()
+
+    def open(self, deck, where="", fresh=True):
+        """Opens `deck` at slide `where` ("h/v"), once reveal.js is ready and MathJax has typeset: afresh, or (not
+        `fresh`, where the deck is open already) by going back there with every fragment hidden and nothing scrolled."""
+        if not fresh and self.page.url.split("#")[0] == deck.as_uri():
+            h, v = (int(i) for i in f"{where or 0}/0".split("/")[:2])
+            self.page.evaluate("([h, v]) => { Reveal.slide(h, v, -1); document.querySelectorAll('.reveal .slides "
+                               "section').forEach(s => { s.scrollTop = 0; }); }", [h, v])
+            return self.page
+        self.page.goto("about:blank")
+        self.page.goto(deck.as_uri() + (f"#/{where}" if where else ""))
+        self.page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+        self.page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")
+        return self.page
+
+    def state(self):
+        return self.page.evaluate(STATE)
+
+
+@pytest.fixture(scope="module", params=DECKS, ids=DECK_IDS)
+def deck(request, decks):
+    """A built deck; module-scoped so that pytest runs each deck's tests one after another, on the page it opened."""
+    folder, stem = request.param
+    return decks / folder / f"{stem}.slides.html"
+
+
+def stem_of(deck):
+    return deck.name.removesuffix(".slides.html")
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    opened = Page(browser)
+    yield opened
+    opened.context.close()
+
+
 def test_markdown_is_cut_at_headings_and_exercise_stubs_become_prompts():
     nb = new_notebook(cells=[
         new_markdown_cell("## Then vs now\nold\n## Summary\n- a\n### Detail\nb",
@@ -75,7 +185,7 @@ def test_every_notebook_has_a_solutions_deck_and_a_student_deck(decks):
         assert f'href="{folder}/{stem}.slides.html"' in index
 
 
-@pytest.mark.parametrize("folder, stem", DECKS, ids=[f"{f}/{s}" for f, s in DECKS])
+@pytest.mark.parametrize("folder, stem", DECKS, ids=DECK_IDS)
 def test_a_deck_loads_nothing_from_the_network(decks, folder, stem):
     deck = decks / folder / f"{stem}.slides.html"
     page = BeautifulSoup(deck.read_text(encoding="utf-8"), "html.parser")
@@ -90,18 +200,13 @@ def test_a_deck_loads_nothing_from_the_network(decks, folder, stem):
     assert "mermaid" not in deck.read_text(encoding="utf-8")
 
 
-def render(url, profile, *extra):
-    result = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-                            capture_output=True, text=True, timeout=90)
-    return result.stdout
-
-
-@pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
-@pytest.mark.parametrize("folder, stem", DECKS, ids=[f"{f}/{s}" for f, s in DECKS])
-def test_headless_chromium_renders_the_first_slides(decks, folder, stem, tmp_path):
-    deck = decks / folder / f"{stem}.slides.html"
-    page = BeautifulSoup(render(f"{deck.as_uri()}#/1", tmp_path / "profile", "--dump-dom"), "html.parser")
-    reveal = page.find("div", class_="reveal")
+def test_headless_chromium_renders_the_first_slides(deck, page):
+    stem = stem_of(deck)
+    page.network.clear()
+    html = page.open(deck, "1").content()
+    assert page.network == [], "the deck asked the network for files"
+    dom = BeautifulSoup(html, "html.parser")
+    reveal = dom.find("div", class_="reveal")
     assert reveal is not None and "ready" in reveal["class"], "reveal.js did not start (are its files there?)"
     slides_ = reveal.find("div", class_="slides").find_all("section", recursive=False)
     assert len(slides_) >= 5, f"only {len(slides_)} horizontal slides: is the slide metadata there?"
@@ -111,28 +216,171 @@ def test_headless_chromium_renders_the_first_slides(decks, folder, stem, tmp_pat
     assert first_section(stem) in present[0].get_text(" "), "the second slide is not the first section"
     prose = "".join(c.source for c in nbrun.read(nbrun.SOLUTIONS / f"{stem}.ipynb").cells if c.cell_type == "markdown")
     if "$" in prose:
-        assert page.find(class_="mjx-chtml") is not None, "MathJax typeset nothing"
+        assert dom.find(class_="mjx-chtml") is not None, "MathJax typeset nothing"
 
 
-def position_of(page, text):
-    """Returns the reveal.js address ("h/v") of the first slide whose text contains `text`."""
-    for h, top in enumerate(page.find("div", class_="slides").find_all("section", recursive=False)):
-        inner = top.find_all("section", recursive=False) or [top]
-        for v, section in enumerate(inner):
-            if text in section.get_text(" "):
-                return f"{h}/{v}"
-    raise AssertionError(f"no slide shows {text!r}")
+def walk(page, deck, key, fresh=False):
+    """Returns the states before and after each press of `key`, from the first slide, up to the first press that
+    changes nothing (left out), and the number of slides."""
+    page.open(deck, fresh=fresh)
+    states = [page.state()]
+    assert (states[0]["slide"], states[0]["shown"], states[0]["top"]) == (0, 0, 0), "not at the start of the deck"
+    total = page.page.evaluate("Reveal.getTotalSlides()")
+    for _ in range(40 * total):
+        page.page.keyboard.press(key)
+        state = page.state()
+        if state == states[-1]:
+            return states, total
+        states.append(state)
+    raise AssertionError(f"{key} never reached the end of the deck")
 
 
-@pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
-def test_screenshots_of_a_title_a_code_slide_and_a_student_prompt(decks, tmp_path):
-    """Pictures to look at (kept in the test's temporary folder): they must show more than a blank page."""
-    student = decks / "notebooks" / "01_raw_tensors.slides.html"
-    page = BeautifulSoup(render(student.as_uri(), tmp_path / "profile", "--dump-dom"), "html.parser")
-    prompt = position_of(page, "# your code here")  # an exercise, shown as a prompt
-    shots = {"title": ("solutions", "0"), "code": ("solutions", "1/1/0"), "prompt": ("notebooks", f"{prompt}/0")}
-    for name, (folder, where) in shots.items():
+def check_walk(states, total, key):
+    """Asserts that the walk visited every slide once, in document order, and saw all of each before moving on."""
+    visited = [s["slide"] for i, s in enumerate(states) if i == 0 or s["slide"] != states[i - 1]["slide"]]
+    assert visited == list(range(total)), f"{key} visits slides {visited}, not 0..{total - 1} in order"
+    assert [(s["h"], s["v"]) for s in states] == sorted((s["h"], s["v"]) for s in states), "the walk went back"
+    for before, after in zip(states, states[1:]):
+        where = f"slide {before['slide'] + 1} ({before['h']}/{before['v']})"
+        if after["slide"] != before["slide"]:
+            assert before["shown"] == before["fragments"], f"{key} left {where} with a fragment still hidden"
+            assert before["seen"] >= before["height"] - 1, \
+                f"{key} left {where} before its end: saw {before['seen']} of {before['height']} px"
+            assert after["shown"] == 0 and after["top"] == 0, f"{key} did not open the next slide at its top"
+        elif after["shown"] != before["shown"]:
+            assert after["shown"] == before["shown"] + 1, f"{key} showed several fragments at once on {where}"
+            assert after["top"] - 1 <= after["lastShownTop"] < after["top"] + after["visible"], \
+                f"the fragment {key} showed on {where} is out of view"
+        else:
+            assert after["top"] > before["top"], f"{key} did nothing on {where}"
+            assert after["seen"] <= after["height"] + 1
+    end = states[-1]
+    assert end["slide"] == total - 1 and end["shown"] == end["fragments"], "the walk did not end on the last slide"
+
+
+@pytest.mark.parametrize("key", ["ArrowRight", "Space"])
+def test_one_key_walks_every_slide_in_order(deck, page, key):
+    states, total = walk(page, deck, key)
+    assert total == len(page.page.evaluate("Reveal.getSlides().map(s => s.id)")) >= 5
+    assert page.page.evaluate("Reveal.isLastSlide()")
+    check_walk(states, total, key)
+    shown = [after for before, after in zip(states, states[1:]) if after["shown"] > before["shown"]]
+    assert shown and all(s["lastShownCode"] for s in shown), "a fragment without code: a concept's code shows alone"
+
+
+def cut_off(measured):
+    """Returns a line per slide whose content is cut off at 1280 x 800 (empty when none is)."""
+    lines = []
+    for m in measured:
+        name = f"slide {m['number']} ({m['where']}, {m['text']!r})"
+        if m["top"] < -1 or m["bottom"] > VIEW["height"] + 1 or m["left"] < -1 or m["right"] > VIEW["width"] + 1:
+            lines.append(f"{name}: its box {m['top']:.0f}..{m['bottom']:.0f} px is not inside the 800 px view")
+        if m["overflow"] > 1 and (m["overflowY"] not in ("auto", "scroll") or not m["reached"]):
+            lines.append(f"{name}: {m['height']} px of content in {m['visible']} px, and it does not scroll")
+        if m["wide"] > 1:
+            lines.append(f"{name}: {m['wide']} px wider than the slide")
+        room = (min(m["right"], VIEW["width"]) - max(m["left"], 0), min(m["bottom"], VIEW["height"]) - max(m["top"], 0))
+        for width, height in m["images"]:
+            if width > room[0] + 1 or height > room[1] + 1:
+                lines.append(f"{name}: a {width:.0f} x {height:.0f} px figure does not fit the slide")
+    return lines
+
+
+def test_no_slide_is_cut_off(deck, page):
+    page.open(deck, fresh=False)
+    measured = page.page.evaluate(MEASURE)
+    assert len(measured) == page.page.evaluate("Reveal.getTotalSlides()")
+    assert not cut_off(measured), "\n".join(cut_off(measured))
+
+
+def png(width, height):
+    """Returns a grey PNG image of the given size (no imaging library needed)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def tall_deck(decks):
+    """A deck of a synthetic notebook: a slide with a 120-line output, then one with a 600 x 2000 px figure."""
+    import base64
+
+    def slide(source):
+        return new_markdown_cell(source, metadata={"slideshow": {"slide_type": "slide"}})
+
+    def fragment(source, output):
+        return new_code_cell(source, metadata={"slideshow": {"slide_type": "fragment"}}, outputs=[output])
+    image = {"image/png": base64.b64encode(png(600, 2000)).decode(), "text/plain": "<Figure>"}
+    nb = new_notebook(cells=[
+        slide("# A tall deck"),
+        slide("## A long output\n\nIts end is far below the view."),
+        fragment("for i in range(120):\n    print('line', i)",
+                 new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(120)))),
+        slide("## A tall figure"),
+        fragment("plt.show()", new_output("display_data", data=image)),
+        slide("## The end")])
+    body, _ = slides.exporter().from_notebook_node(slides.deck_notebook(nb, student=False),
+                                                   resources={"metadata": {"name": "tall"}})
+    deck = decks / "synthetic" / "tall.slides.html"  # beside the real decks, so that ../assets/ is there
+    deck.parent.mkdir(exist_ok=True)
+    deck.write_text(body, encoding="utf-8")
+    yield deck
+    shutil.rmtree(deck.parent)
+
+
+def test_the_cut_off_check_sees_a_tall_slide_and_the_deck_lets_it_scroll(tall_deck, page):
+    page.open(tall_deck)
+    measured = page.page.evaluate(MEASURE)
+    assert [m["where"] for m in measured] == ["0/0", "1/0", "2/0", "3/0"]
+    assert measured[1]["height"] > 2 * VIEW["height"], "the long output is not long"
+    assert not cut_off(measured), "\n".join(cut_off(measured))
+    assert measured[1]["overflowY"] == "auto" and measured[1]["reached"]
+    [(width, height)] = measured[2]["images"]
+    assert 0 < height <= VIEW["height"] and abs(width / height - 0.3) < 0.01, "the figure was not scaled to fit"
+    # Without the deck's scrolling and figure scaling (reveal.js's own layout), the same measurement fails.
+    page.page.add_style_tag(content=".reveal .slides section { max-height: none !important; overflow: visible "
+                                    "!important; } .reveal .slides section img { max-height: none !important; }")
+    problems = "\n".join(cut_off(page.page.evaluate(MEASURE)))
+    assert "slide 2 (1/0" in problems and "is not inside the 800 px view" in problems, problems
+    assert "does not fit the slide" in problems, problems
+    # → shows the output, then scrolls down the long slide to its end, and only then moves on.
+    states, total = walk(page, tall_deck, "ArrowRight", fresh=True)  # without the style sheet above
+    check_walk(states, total, "ArrowRight")
+    on_long = [s for s in states if s["slide"] == 1]
+    assert len(on_long) >= 4 and on_long[-1]["seen"] >= on_long[-1]["height"] - 1
+    # A clicker's PageDown walks the same way; Shift+Space goes back.
+    assert walk(page, tall_deck, "PageDown") == (states, total)
+    page.page.keyboard.press("Shift+Space")
+    assert page.state()["slide"] == total - 2
+    # The long slide has a scroll bar that takes room (not one that hides until used), and the mouse wheel scrolls it.
+    page.open(tall_deck, "1")
+    assert page.page.evaluate("(s => s.offsetWidth - s.clientWidth)(Reveal.getCurrentSlide())") >= 10
+    page.page.mouse.move(VIEW["width"] / 2, VIEW["height"] / 2)
+    page.page.mouse.wheel(0, 300)
+    page.page.wait_for_function("Reveal.getCurrentSlide().scrollTop > 100", timeout=5_000)
+
+
+def where(page, test):
+    """Returns the reveal.js address ("h/v") of the first slide `s` for which the JavaScript `test` is true."""
+    at = page.evaluate(f"() => Reveal.getIndices(Reveal.getSlides().find(s => {test}))")
+    return f"{at['h']}/{at.get('v') or 0}"
+
+
+def test_screenshots_of_a_title_a_code_slide_a_long_slide_a_figure_and_a_student_prompt(decks, page, tmp_path):
+    """Pictures to look at (kept in the test's temporary folder): they must show more than a blank page.
+    The code, long and figure slides are shown after one press of →: their code and its result."""
+    student, solutions = (decks / folder / "01_raw_tensors.slides.html" for folder in ("notebooks", "solutions"))
+    prompt = where(page.open(student), "s.textContent.includes('# your code here')")
+    figure = where(page.open(solutions), "s.querySelector('img')")
+    long_ = next(m["where"] for m in page.page.evaluate(MEASURE) if m["overflow"] > 1)
+    shots = {"title": (solutions, "0", 0), "code": (solutions, "1/1", 1), "prompt": (student, prompt, 1),
+             "long": (solutions, long_, 1), "figure": (solutions, figure, 1)}
+    for name, (deck, at, presses) in shots.items():
+        shown = page.open(deck, at)
+        for _ in range(presses):
+            shown.keyboard.press("ArrowRight")
         shot = tmp_path / f"{name}.png"
-        render(f"{(decks / folder / '01_raw_tensors.slides.html').as_uri()}#/{where}", tmp_path / "profile",
-               f"--screenshot={shot}")
+        shown.screenshot(path=str(shot))
         assert shot.stat().st_size > 15_000, f"the {name} screenshot looks blank"
