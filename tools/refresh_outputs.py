@@ -6,8 +6,8 @@
 Runs in the same kernel environment as the tests (tools/kernel_env.py), so the stored outputs are the
 ones nbval will compare against. Volatile metadata (timings, widget state, papermill's records) is dropped,
 and execution counts come out as 1..n. Before running, tools/notebook_frame.py puts the Colab cell and the
-slide metadata in place. A cell that raises stops the refresh unless it is tagged
-`raises-exception`; nothing is written for that notebook then.
+slide metadata in place. A cell that raises stops the refresh, and nothing is written for that notebook then
+(an error a notebook shows on purpose goes through `checks.shows_error`, which prints it without raising).
 """
 import sys
 import time
