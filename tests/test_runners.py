@@ -67,8 +67,8 @@ def run(runner, source, out):
 @pytest.fixture(scope="module")
 def runs(request, tmp_path_factory):
     """Returns {(runner, notebook name): (future of run(...), output path)} for the cases this session selected."""
-    selected = [item.callspec.params["case"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec") and "case" in item.callspec.params]
+    selected = [item.callspec.params["case"] for item in request.session.items  # nbval's cells have no module
+                if getattr(item, "module", None) is request.module and hasattr(item, "callspec")]
     data.write_digits()  # notebook 06's folder, written once before several runs could race to write it
     folder = tmp_path_factory.mktemp("runners")
     workers = min(4, (os.cpu_count() or 2) + 1)  # a kernel waits at times (start, sleeps): one more than the cores
