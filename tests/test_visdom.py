@@ -1,4 +1,4 @@
-"""The Visdom server and utils.live against the real thing: a server on a free loopback port per test."""
+"""The Visdom server, and visdom's own client wrapped by utils.live, against the real thing: a server per test."""
 import json
 import os
 import sys
@@ -39,9 +39,23 @@ def read_line(port, env, win):
     return json.loads(vis.get_window_data(win=win, env=env))["content"]["data"][0]["y"]
 
 
+def client_for(env):
+    """Returns a make_client for live.connect, as notebook 08 writes it: visdom's own client."""
+    from visdom import Visdom
+
+    def make_client(port):
+        return Visdom(server="http://127.0.0.1", port=port, env=env, raise_exceptions=True, use_incoming_socket=False,
+                      username=os.environ.get("VISDOM_USERNAME"), password=os.environ.get("VISDOM_PASSWORD"))
+    return make_client
+
+
 def start(port, env):
     said = []
-    return live.start(env, port=port, timeout=1.0, announce=said.append), said
+    return live.connect(client_for(env), port=port, timeout=1.0, announce=said.append), said
+
+
+def log_loss(vis, t, value, **opts):
+    vis.line(X=[t], Y=[value], win="loss", update="append", **opts)
 
 
 def test_server_listens_on_loopback_only(shared_server):
@@ -63,76 +77,76 @@ def test_busy_port_is_reported_and_a_free_one_used(tmp_path):
 
 
 def test_logged_points_read_back_through_the_api(shared_server):
-    log, said = start(shared_server.port, "readback")
+    vis, said = start(shared_server.port, "readback")
     values = [1.0 / (i + 1) for i in range(25)]
     for i, v in enumerate(values):
-        log.line("loss", i, v)
-    log.flush()
+        log_loss(vis, i, v)
     assert said == [f"Logging to Visdom: open {shared_server.url}/env/readback in your browser."]
-    assert log.backend == "visdom" and read_line(shared_server.port, "readback", "loss") == values
-    log.text("status", "first")
-    log.text("status", "second")
-    assert log.read_text("status") == "second"
+    assert vis.backend == "visdom" and read_line(shared_server.port, "readback", "loss") == values
+    vis.text("first", win="status")
+    vis.text("second", win="status")
+    assert vis.read_back("status") == "second"
+    vis.close(win=None)
+    assert vis.windows == {} and "loss" not in json.loads(vis.client.get_window_data(env="readback"))
 
 
 def test_ctrl_c_saves_the_environments(server):
-    log, _ = start(server.port, "saved")
-    log.line("loss", 0, 3.0)
-    log.flush()
+    vis, _ = start(server.port, "saved")
+    log_loss(vis, 0, 3.0)
     output = server.stop()
     assert "environments saved" in output
     saved = json.loads((server.env_path / "saved.json").read_text())
     assert "loss" in saved["jsons"]
 
 
-def train_and_log(log, steps, disrupt_at, disrupt):
+def train_and_log(vis, steps, disrupt_at, disrupt):
     values = []
     for i in range(steps):
         if i == disrupt_at:
             disrupt()
         values.append(100.0 / (i + 1))
-        log.line("loss", i, values[-1])
+        log_loss(vis, i, values[-1])
     return values
 
 
 def test_server_killed_mid_training_loses_no_point(server, capsys):
-    log, said = start(server.port, "killed")
+    vis, said = start(server.port, "killed")
     begin = time.perf_counter()
-    values = train_and_log(log, 100, 43, lambda: (server.signal(signal.SIGKILL), server.proc.wait()))
+    values = train_and_log(vis, 100, 43, lambda: (server.signal(signal.SIGKILL), server.proc.wait()))
     assert time.perf_counter() - begin < 5
-    assert log.backend == "inline" and log.points("loss") == values
+    assert vis.backend == "inline" and vis.read_back("loss")[1] == values
     switches = [s for s in said if "stopped answering" in s]
-    # points go out at once for a new window, then in batches of 10: the failure shows at the batch ending at 50
-    assert len(switches) == 1 and "switching to inline plots; all 51 points logged so far are kept" in switches[0]
+    # each call goes out at once: the one for point 43 fails, and the 44 points logged by then are all kept
+    assert len(switches) == 1 and "switching to inline plots; all 44 points logged so far are kept" in switches[0]
     assert "Error connecting" not in capsys.readouterr().out, "visdom's own error prints must not reach the cell"
 
 
 def test_frozen_server_never_hangs(server):
-    log, said = start(server.port, "frozen")
+    vis, said = start(server.port, "frozen")
     begin = time.perf_counter()
-    values = train_and_log(log, 60, 20, lambda: server.signal(signal.SIGSTOP))
-    log.histogram("weights", [0.1, 0.2])
-    log.text("status", "done")
+    values = train_and_log(vis, 60, 20, lambda: server.signal(signal.SIGSTOP))
+    vis.histogram(X=[0.1, 0.2], win="weights")
+    vis.text("done", win="status")
     assert time.perf_counter() - begin < 4, "a frozen server must cost one timeout (1 s), not one per call"
-    assert log.backend == "inline" and log.points("loss") == values and log.read_text("status") == "done"
+    assert vis.backend == "inline" and vis.read_back("loss")[1] == values and vis.read_back("status") == "done"
     assert sum("stopped answering" in s for s in said) == 1
 
 
 def test_no_server_falls_back_at_once():
     port = free_port()
     begin = time.perf_counter()
-    log, said = start(port, "none")
+    vis, said = start(port, "none")
     assert time.perf_counter() - begin < 1.5
-    assert log.backend == "inline"
+    assert vis.backend == "inline"
     assert said == [f"No Visdom server answers at http://127.0.0.1:{port} (connection refused): plotting inline "
-                    "instead. Start one with `python3 course.py visdom`, then call live.start again."]
+                    "instead. Start one with `python3 course.py visdom`, then run this cell again."]
 
 
 def test_server_frozen_before_start_falls_back_in_bounded_time(server):
     server.signal(signal.SIGSTOP)
     begin = time.perf_counter()
-    log, said = start(server.port, "frozen-start")
-    assert time.perf_counter() - begin < 2.5 and log.backend == "inline"
+    vis, said = start(server.port, "frozen-start")
+    assert time.perf_counter() - begin < 2.5 and vis.backend == "inline"
     assert "(no answer in time)" in said[0]
 
 
@@ -147,11 +161,10 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 @pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
 def test_dashboard_renders_the_plot_in_headless_chromium(shared_server, tmp_path):
-    log, _ = start(shared_server.port, "browser")
+    vis, _ = start(shared_server.port, "browser")
     for i in range(30):
-        log.line("loss", i, 10.0 / (i + 1), title="training loss")
-    log.text("status", "rendered by the course test")
-    log.flush()
+        log_loss(vis, i, 10.0 / (i + 1), opts={"title": "training loss"})
+    vis.text("rendered by the course test", win="status")
     url = f"{shared_server.url}/env/browser"
     base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=90).stdout
@@ -173,7 +186,8 @@ def test_notebook_08_plots_exactly_the_losses_it_computed(shared_server):
     assert error is None, f"cell {failed} failed:\n{error}"
     text = "".join(nbrun.text_of(c) for c in nb.cells)
     assert f"Logging to Visdom: open {shared_server.url}/env/course_08 in your browser." in text
-    assert "stopped answering" not in text and "back-end in use: visdom" in text
+    assert "stopped answering" not in text and "back-end in use: visdom" in text and "new session" not in text
+    assert "check passed: the window 'loss' holds the 200 losses" in text and "check passed: one text pane" in text
     losses = json.loads(text.split("LOSSES=")[1].splitlines()[0])
     assert len(losses) == 200 and read_line(shared_server.port, "course_08", "loss") == losses
 
@@ -184,20 +198,19 @@ def test_login_keeps_out_clients_without_the_password(tmp_path, monkeypatch):
     try:
         for name in ("VISDOM_USERNAME", "VISDOM_PASSWORD"):
             monkeypatch.delenv(name, raising=False)
-        log, said = start(s.port, "private")
-        assert log.backend == "inline", "a client without the password must not write to the dashboard"
+        vis, said = start(s.port, "private")
+        assert vis.backend == "inline", "a client without the password must not write to the dashboard"
         assert said == [f"The Visdom server at {s.url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD "
                         "where JupyterLab runs, and restart the kernel. Plotting inline instead."]
         monkeypatch.setenv("VISDOM_USERNAME", "teacher")
         monkeypatch.setenv("VISDOM_PASSWORD", "wrong")
-        log, said = start(s.port, "private")
-        assert log.backend == "inline" and "refused the login" in said[0]
+        vis, said = start(s.port, "private")
+        assert vis.backend == "inline" and "refused the login" in said[0], said
         for name in ("VISDOM_USERNAME", "VISDOM_PASSWORD"):
             monkeypatch.setenv(name, credentials[name])
-        log, said = start(s.port, "private")
-        log.line("loss", 0, 1.0)
-        log.flush()
-        assert log.backend == "visdom" and log.points("loss") == [1.0], said
+        vis, said = start(s.port, "private")
+        log_loss(vis, 0, 1.0)
+        assert vis.backend == "visdom" and vis.read_back("loss")[1] == [1.0], said
     finally:
         s.stop()
 
@@ -210,23 +223,35 @@ def test_login_without_credentials_says_what_to_set(tmp_path):
     assert "--login needs the environment variables VISDOM_USERNAME and VISDOM_PASSWORD" in result.stderr
 
 
-def test_line_refuses_tensors_and_lists_with_a_clear_message():
-    import torch
+def test_a_proxy_setting_never_carries_the_dashboard_traffic(shared_server, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    vis, said = start(shared_server.port, "proxied")
+    assert vis.backend == "inline" and said == [
+        f"The proxy {proxy} set in the environment would carry the traffic to {shared_server.url}: set "
+        "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel. Plotting inline instead."]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    vis, said = start(shared_server.port, "proxied")
+    log_loss(vis, 0, 1.0)
+    assert vis.backend == "visdom" and read_line(shared_server.port, "proxied", "loss") == [1.0]
 
-    from utils.dashboards import InlinePlots
-    log = live.LiveLog(InlinePlots(display=lambda *args, **kwargs: None), announce=lambda s: None)
-    with pytest.raises(TypeError, match="y must be a Python number, not a Tensor. For a loss tensor, pass loss.item()"):
-        log.line("loss", 0, torch.tensor(1.0, requires_grad=True))
-    with pytest.raises(TypeError, match="y must be a Python number, not a list"):
-        log.line("loss", 0, [1.0, 2.0])
-    assert log.windows() == []
+
+def test_connect_insists_on_a_client_that_raises_and_has_no_socket_thread(shared_server):
+    from visdom import Visdom
+    with pytest.raises(ValueError, match="raise_exceptions=True, use_incoming_socket=False"):
+        live.connect(lambda port: Visdom(server="http://127.0.0.1", port=port, env="x", use_incoming_socket=False),
+                     port=shared_server.port, announce=lambda s: None)
+    with pytest.raises(ValueError, match="the course's dashboard is http://127.0.0.1"):
+        live.connect(lambda port: Visdom(server="http://localhost", port=port, env="x", raise_exceptions=True,
+                                         use_incoming_socket=False), port=shared_server.port, announce=lambda s: None)
 
 
 def test_server_keeps_its_state_when_a_source_file_changes(server):
     """visdom turns on tornado's autoreload, which would restart the server and lose its windows."""
-    log, _ = start(server.port, "kept")
-    log.line("loss", 0, 2.0)
-    log.flush()
+    vis, _ = start(server.port, "kept")
+    log_loss(vis, 0, 2.0)
     os.utime(Path(live.__file__).parent.parent / "tools" / "visdom_assets.py")  # a module the server imported
     time.sleep(1.5)  # autoreload checks every 0.5 s
     assert server.proc.poll() is None and read_line(server.port, "kept", "loss") == [2.0]

@@ -1,160 +1,108 @@
-"""The two places live training curves can go: a Visdom server, or matplotlib inside the notebook (notebook 08).
+"""What a dashboard window holds, and matplotlib drawing it inside the notebook when no Visdom server can (08).
 
-Both classes have the same methods (line, histogram, text, image, read_line, read_text, show); utils.live
-picks one and switches from the first to the second when the server fails. Each logs to one back-end only.
+utils.live keeps a Window for every window logged to, whichever back-end shows it; InlinePlots draws them below
+the cell. Drawing is bounded: at most MAX_PANELS windows are drawn (the rest are named in the figure's title),
+and a redraw happens every `redraw_every` calls, so even a window id that changes at every iteration costs a few
+redraws of a few panels, not minutes.
 """
-import contextlib
-import io
-import json
-import logging
-import os
+from dataclasses import dataclass, field
 
 import numpy as np
-import requests
 
-
-class DashboardUnavailable(RuntimeError):
-    """The Visdom server did not answer in time, or answered with an error."""
+MAX_PANELS = 6
 
 
 def to_array(values):
-    """Returns `values` (tensor, array or list) as a float64 numpy array."""
+    """Returns `values` (tensor, array or list) as a float64 numpy array, detached as visdom's client does it."""
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()
     return np.asarray(values, dtype=np.float64)
 
 
-class VisdomDashboard:
-    """Windows on a Visdom server; every call takes at most `timeout` seconds or raises DashboardUnavailable."""
+def as_points(name, value):
+    """Returns `value` as the float64 array of 1 or 2 dims that visdom's line takes, or raises saying what is wrong.
 
-    def __init__(self, env, port, timeout=2.0, server="http://127.0.0.1"):
-        from visdom import Visdom
+    Lists, numpy arrays and tensors are accepted, as by visdom's client (which detaches tensors). `name` is the
+    argument's name ("X" or "Y") in the messages.
+    """
+    if hasattr(value, "detach") and value.dim() == 0:
+        raise TypeError(f"vis.line: {name} is a 0-d tensor (one value, such as the loss itself), but visdom's line "
+                        f"takes an array with one value per point: log Python numbers in a list, {name}=[loss.item()].")
+    if isinstance(value, (int, float, np.number)):
+        raise TypeError(f"vis.line: {name}={value!r} is a single number, but visdom's line takes an array with one "
+                        f"value per point: wrap it in a list, as in X=[t], Y=[loss.item()].")
+    if isinstance(value, (list, tuple)) and any(hasattr(v, "requires_grad") and v.requires_grad for v in value):
+        raise TypeError(f"vis.line: {name} is a list holding a tensor that is part of the autograd graph, which numpy "
+                        f"cannot turn into a number (visdom would raise RuntimeError: Can't call numpy() on Tensor "
+                        f"that requires grad). Log the Python number instead: {name}=[loss.item()].")
+    try:
+        array = to_array(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"vis.line: {name} cannot be read as numbers ({error}).") from None
+    if array.ndim not in (1, 2) or array.shape[0] == 0:
+        raise ValueError(f"vis.line: {name} has shape {array.shape}, but visdom's line takes (N,) or (N, M) "
+                         "values (visdom: 'Y should have 1 or 2 dim').")
+    return array
 
-        class BoundedVisdom(Visdom):
-            """visdom's client, with a timeout on every request and no proxy for 127.0.0.1."""
 
-            @property
-            def session(self):
-                if self._session is None:
-                    session = requests.Session()
-                    session.trust_env = False  # a proxy must never capture 127.0.0.1
-                    if self.username:  # the server's login, as visdom's own client does it
-                        answer = session.post(f"{self.server}:{self.port}{self.base_url}", timeout=timeout,
-                                              json={"username": self.username, "password": self.password})
-                        if answer.status_code != requests.codes.ok:
-                            raise RuntimeError("the server refused the login: check VISDOM_USERNAME and VISDOM_PASSWORD")
-                    self._session = session
-                return self._session
+@dataclass
+class Window:
+    """One window's content: its kind ("line", "text", "histogram", "image") and the data it shows."""
 
-            def _handle_post(self, url, data=None):  # visdom's documented override point
-                response = self.session.post(url, data=data if data is not None else {}, timeout=timeout)
-                response.raise_for_status()
-                return response.text
-
-        logging.getLogger("visdom").setLevel(logging.ERROR)  # it warns about the unused incoming socket
-        self.env, self.url = env, f"{server}:{port}/env/{env}"
-        self.vis = self._call(lambda: BoundedVisdom(server=server, port=port, env=env, raise_exceptions=True,
-                                                    use_incoming_socket=False,
-                                                    username=os.environ.get("VISDOM_USERNAME"),
-                                                    password=os.environ.get("VISDOM_PASSWORD")))
-        self._call(lambda: self.vis.close(win=None, env=env))  # a rerun starts from empty windows
-        self._lines = set()
-
-    @staticmethod
-    def _call(fn):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # visdom prints its own errors; ours are clearer
-                return fn()
-        except (ConnectionError, requests.RequestException, RuntimeError, OSError) as error:
-            raise DashboardUnavailable(str(error) or type(error).__name__) from None
-
-    def line(self, win, xs, ys, title, log_y=False):
-        update = "append" if win in self._lines else None
-        opts = {"title": title, "xlabel": "iteration", "ytype": "log" if log_y else "linear"}
-        self._call(lambda: self.vis.line(Y=to_array(ys), X=to_array(xs), win=win, env=self.env, update=update,
-                                         opts=opts))
-        self._lines.add(win)
-
-    def histogram(self, win, values, title):
-        self._call(lambda: self.vis.histogram(to_array(values).ravel(), win=win, env=self.env,
-                                              opts={"title": title, "numbins": 30}))
-
-    def text(self, win, text):
-        self._call(lambda: self.vis.text(text, win=win, env=self.env, opts={"title": win}))
-
-    def image(self, win, image, title):
-        self._call(lambda: self.vis.image(to_array(image), win=win, env=self.env,
-                                          opts={"title": title, "width": 320, "height": 320}))
-
-    def read_line(self, win):
-        """Returns the (xs, ys) of a line window, read back from the server."""
-        data = json.loads(self._call(lambda: self.vis.get_window_data(win=win, env=self.env)))
-        trace = data["content"]["data"][0]
-        return [float(x) for x in trace["x"]], [float(y) for y in trace["y"]]
-
-    def read_text(self, win):
-        """Returns the text shown in a text window, read back from the server."""
-        return json.loads(self._call(lambda: self.vis.get_window_data(win=win, env=self.env)))["content"]
-
-    def show(self):
-        pass  # the browser shows it
+    kind: str
+    win: str
+    title: str = ""
+    opts: dict = field(default_factory=dict)
+    calls: int = 0  # calls that reached this window id, replacements included
+    xs: list = field(default_factory=list)
+    ys: list = field(default_factory=list)
+    updates: list = field(default_factory=list)  # the `update` (line) or append (text) of each call since the last replace
+    text: str = None
+    values: np.ndarray = None
+    bins: int = 30
+    image: np.ndarray = None
 
 
 class InlinePlots:
-    """The same windows drawn with matplotlib inside the notebook, one panel per window, redrawn in place."""
+    """Draws Windows with matplotlib below the cell, one panel each (at most MAX_PANELS), redrawn in place."""
 
     def __init__(self, display=None, redraw_every=50):
         import matplotlib.pyplot as plt
-        self.figure, self.windows, self.handle = plt.figure(figsize=(10, 6)), {}, None
+        self.figure, self.handle = plt.figure(figsize=(10, 6)), None
         plt.close(self.figure)  # shown only through display() below, never a second time at the end of the cell
         self.display, self.redraw_every, self.updates = display, redraw_every, 0
 
-    def _update(self, win, kind, **data):
-        self.windows.setdefault(win, {"kind": kind, "xs": [], "ys": []}).update(data)
+    def updated(self, windows):
+        """Returns None; counts one more call, and redraws `windows` every `redraw_every` calls."""
         self.updates += 1
         if self.updates % self.redraw_every == 0:
-            self.show()
+            self.draw(windows)
 
-    def line(self, win, xs, ys, title, log_y=False):
-        window = self.windows.get(win, {"xs": [], "ys": []})
-        self._update(win, "line", xs=window["xs"] + list(map(float, xs)), ys=window["ys"] + list(map(float, ys)),
-                     title=title, log_y=log_y)
-
-    def histogram(self, win, values, title):
-        self._update(win, "histogram", values=to_array(values).ravel(), title=title)
-
-    def text(self, win, text):
-        self._update(win, "text", text=text, title=win)
-
-    def image(self, win, image, title):
-        self._update(win, "image", image=to_array(image), title=title)
-
-    def read_line(self, win):
-        return list(self.windows[win]["xs"]), list(self.windows[win]["ys"])
-
-    def read_text(self, win):
-        return self.windows[win]["text"]
-
-    def show(self):
-        """Redraws every window; the first call displays the figure, later ones update it in place."""
+    def draw(self, windows):
+        """Returns None; draws the first MAX_PANELS of `windows` ({key: Window}), naming how many more there are."""
         self.figure.clear()
-        cols = min(len(self.windows), 2) or 1
-        rows = (len(self.windows) + cols - 1) // cols
-        for i, (win, w) in enumerate(self.windows.items(), start=1):
+        shown = list(windows.values())[:MAX_PANELS]
+        cols = min(len(shown), 2) or 1
+        rows = (len(shown) + cols - 1) // cols
+        for i, w in enumerate(shown, start=1):
             ax = self.figure.add_subplot(rows, cols, i)
-            ax.set_title(w["title"])
-            if w["kind"] == "line":
-                ax.plot(w["xs"], w["ys"])
-                ax.set_xlabel("iteration")
-                ax.set_yscale("log" if w["log_y"] and min(w["ys"], default=1) > 0 else "linear")
-            elif w["kind"] == "histogram":
-                ax.hist(w["values"], bins=30)
-            elif w["kind"] == "image":
-                ax.imshow(w["image"], cmap="gray")
+            ax.set_title(w.title or w.win)
+            if w.kind == "line":
+                ax.plot(w.xs, w.ys)
+                ax.set_xlabel(w.opts.get("xlabel", ""))
+                ax.set_yscale("log" if w.opts.get("ytype") == "log" and min(np.ravel(w.ys)) > 0 else "linear")
+            elif w.kind == "histogram":
+                ax.hist(w.values, bins=w.bins)
+            elif w.kind == "image":
+                image = w.image if w.image.ndim == 2 else np.moveaxis(w.image, 0, -1).squeeze()
+                ax.imshow(image, cmap="gray")
                 ax.axis("off")
             else:
                 ax.axis("off")
-                ax.text(0, 0.5, w["text"], wrap=True)
+                ax.text(0, 0.5, str(w.text).replace("<br>", "\n"), wrap=True)
+        if len(windows) > len(shown):
+            self.figure.suptitle(f"{len(windows) - len(shown)} more windows, not drawn: "
+                                 f"{', '.join(w.win for w in list(windows.values())[len(shown):][:3])}, ...")
         self.figure.tight_layout()
         if self.display is None:
             from IPython.display import display

@@ -1,130 +1,221 @@
-"""Live training curves: a Visdom dashboard when a server answers, inline matplotlib plots otherwise (notebook 08).
+"""Visdom's own client, made safe for a notebook: every call bounded in time, inline plots when the server fails (08).
 
-`start(env)` probes the server once, picks a back-end and says which in one line. The LiveLog it returns
-keeps every point you log; if the server dies or freezes mid-training, it says so in one line, switches to
-inline plots and redraws everything logged so far, so training goes on and no point is lost. Every call to
-the server is bounded by a timeout: nothing here can hang a notebook.
+You create the client as anywhere else, `visdom.Visdom(server=..., port=..., env=...)`, in a function that
+`connect(make_client)` calls once it knows a server answers. It returns a SafeVisdom, which takes Visdom's own
+calls, with Visdom's argument names and meaning (`vis.line(X=[t], Y=[v], win="loss", update="append")`,
+`vis.text(...)`, `vis.histogram(...)`, `vis.image(...)`, `vis.close(...)`), checks their arguments as visdom does,
+keeps a copy of every window and passes each call on to the client. What it adds:
+
+- **Bounded calls.** visdom 0.2.4 has no timeout option and its requests carry none: a frozen server blocks a
+  call forever. The simplest honest bound, without changing the client, is to make each call in a worker thread
+  and stop waiting at a deadline. A call that misses it stays blocked in its daemon thread until that server
+  answers or dies, and its result is dropped: after the first failure nothing more is sent there. While the
+  caller waits, what the client prints or logs to the console ("Error connecting to Visdom server!", "Setting up
+  a new session...") is dropped (contextlib.redirect_stdout/stderr, undone when the wait ends): one line of ours
+  says what happened instead.
+- **The inline fallback.** No server, a refused connection, an error or no answer in time: one line says so, and
+  matplotlib draws the same windows below the cell from the copy kept, so no point is lost (utils/dashboards.py).
+- **Security.** The server must be 127.0.0.1. visdom's requests read proxy settings from the environment, so when
+  HTTP_PROXY would capture 127.0.0.1 (NO_PROXY does not cover it) the dashboard is not used and a line says what
+  to set. The login is visdom's own: make_client passes VISDOM_USERNAME and VISDOM_PASSWORD to the client.
 """
+import contextlib
+import io
 import os
+import threading
+import uuid
+from urllib.parse import urlparse
 
+import numpy as np
 import requests
 
-from utils.dashboards import DashboardUnavailable, InlinePlots, VisdomDashboard, to_array
+from utils.dashboards import InlinePlots, Window, as_points, to_array
 
 DEFAULT_PORT = 8097
 PORT_VAR = "COURSE_VISDOM_PORT"
 
 
-class LiveLog:
-    """Keeps every logged value and sends it to one dashboard; falls back to InlinePlots if that fails."""
+class VisdomUnavailable(RuntimeError):
+    """The Visdom server refused the connection, answered with an error or did not answer in time."""
 
-    def __init__(self, dashboard, announce=print, send_every=10):
-        self.dashboard, self.announce, self.send_every = dashboard, announce, send_every
-        self.history, self.pending = {}, {}
+
+def visdom_port():
+    """Returns the port of the course's Visdom server: COURSE_VISDOM_PORT (set by `course.py start`), else 8097."""
+    return int(os.environ.get(PORT_VAR) or DEFAULT_PORT)
+
+
+def bounded(call, timeout):
+    """Returns call() made in a worker thread; raises VisdomUnavailable when it fails or takes over `timeout` s."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = call()
+        except BaseException as error:  # handed to the caller below
+            result["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True, name="visdom-call")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        worker.start()  # visdom prints some errors and logs warnings: the caller's one line says what happened
+        worker.join(timeout)
+    if worker.is_alive():
+        raise VisdomUnavailable(f"no answer within {timeout:g} s")
+    error = result.get("error")
+    if isinstance(error, (ConnectionError, requests.RequestException, OSError)):
+        raise VisdomUnavailable(str(error) or type(error).__name__) from None
+    if error is not None:
+        raise error
+    return result["value"]
+
+
+class SafeVisdom:
+    """Visdom's calls (line, text, histogram, image, close), sent to `client` in bounded time, else drawn inline.
+
+    `client` is a visdom.Visdom, or None to plot inline from the start. Each window's content is kept in
+    `windows`, keyed by (env, win): a Window with its kind, its points or text, and how many calls it received.
+    """
+
+    def __init__(self, client, timeout=2.0, announce=print, inline=None):
+        self.client, self.timeout, self.announce = client, timeout, announce
+        self.env = client.env if client is not None else None
+        self.windows, self.inline = {}, inline
+        if client is None and inline is None:
+            self.inline = InlinePlots()
 
     @property
     def backend(self):
-        """Returns "visdom" or "inline": where the values are being shown now."""
-        return "visdom" if isinstance(self.dashboard, VisdomDashboard) else "inline"
+        """Returns "visdom" or "inline": where the windows are shown now."""
+        return "inline" if self.client is None else "visdom"
 
-    def _send(self, action):
-        try:
-            action(self.dashboard)
-        except DashboardUnavailable as error:
-            self._switch_to_inline(error)
+    def _send(self, call):
+        if self.client is not None:
+            try:
+                return bounded(call, self.timeout)
+            except VisdomUnavailable as error:
+                self._switch_to_inline(error)
+        self.inline.updated(self.windows)
 
     def _switch_to_inline(self, error):
-        points = sum(len(h["xs"]) for h in self.history.values() if h["kind"] == "line")
+        points = sum(len(w.ys) for w in self.windows.values() if w.kind == "line")
         self.announce(f"Visdom stopped answering ({error}): switching to inline plots; "
                       f"all {points} points logged so far are kept.")
-        self.dashboard, self.pending = InlinePlots(), {}
-        for win, h in self.history.items():
-            self._replay(win, h)
+        self.client = None
+        self.inline = self.inline or InlinePlots()
+        self.inline.draw(self.windows)
 
-    def _replay(self, win, h):
-        if h["kind"] == "line":
-            self.dashboard.line(win, h["xs"], h["ys"], h["title"], h["log_y"])
-        elif h["kind"] == "histogram":
-            self.dashboard.histogram(win, h["values"], h["title"])
-        elif h["kind"] == "text":
-            self.dashboard.text(win, h["text"])
-        else:
-            self.dashboard.image(win, h["image"], h["title"])
+    def _window(self, kind, win, env, opts, replace):
+        win = str(win) if win is not None else f"window_{uuid.uuid4().hex[:12]}"  # visdom's client names them so
+        key = (env or self.env, win)
+        if replace or key not in self.windows or self.windows[key].kind != kind:
+            calls = self.windows[key].calls if key in self.windows else 0
+            self.windows[key] = Window(kind, win, calls=calls)
+        window = self.windows[key]
+        window.calls += 1
+        window.opts = dict(opts or window.opts)
+        window.title = window.opts.get("title", window.title or win)
+        return win, window
 
-    def line(self, win, x, y, title=None, log_y=False):
-        """Appends the point (x, y) to the line plot `win` (a fixed window id); sends every `send_every` points.
+    def line(self, Y, X=None, win=None, env=None, opts=None, update=None, name=None):
+        """As visdom's line: Y (N,) or (N, M) values, X their x values; update="append" adds them to window `win`."""
+        if update not in (None, "append", "replace"):
+            raise ValueError(f"vis.line: update={update!r}: the course's client takes None, 'append' or 'replace'.")
+        ys = as_points("Y", Y)
+        if X is None and update is not None:
+            raise ValueError("vis.line: update=... needs X too (visdom: 'must specify x-values for line update').")
+        xs = as_points("X", X) if X is not None else np.linspace(0, 1, ys.shape[0])
+        if ys.ndim == 2 and xs.ndim == 1:
+            xs = np.tile(xs, (ys.shape[1], 1)).T
+        if xs.shape != ys.shape:
+            raise ValueError(f"vis.line: X has shape {xs.shape} but Y has shape {ys.shape}: give one x per y.")
+        win, window = self._window("line", win, env, opts, replace=update != "append")
+        window.xs.extend(xs.tolist())
+        window.ys.extend(ys.tolist())
+        window.updates.append(update)
+        self._send(lambda: self.client.line(Y=ys, X=xs, win=win, env=env, opts=opts, update=update, name=name))
+        return win
 
-        x and y are Python numbers: pass `loss.item()`, not the loss tensor (which would keep its whole
-        autograd graph, and its GPU memory, alive). `log_y` draws the y axis on a log scale.
+    def text(self, text, win=None, env=None, opts=None, append=False):
+        """As visdom's text: shows `text` in window `win`, replacing what it showed (append=True adds a line)."""
+        win, window = self._window("text", win, env, opts, replace=not append)
+        window.text = f"{window.text}<br>{text}" if append and window.text is not None else text
+        window.updates.append("append" if append else None)
+        self._send(lambda: self.client.text(text, win=win, env=env, opts=opts, append=append))
+        return win
+
+    def histogram(self, X, win=None, env=None, opts=None):
+        """As visdom's histogram: replaces window `win` with a histogram of the values X (opts["numbins"] bins)."""
+        values = to_array(X).ravel()
+        win, window = self._window("histogram", win, env, opts, replace=True)
+        window.values, window.bins = values, int((opts or {}).get("numbins", 30))
+        self._send(lambda: self.client.histogram(values, win=win, env=env, opts=opts))
+        return win
+
+    def image(self, img, win=None, env=None, opts=None):
+        """As visdom's image: replaces window `win` with the image img, (H, W) or (C, H, W), values in [0, 1]."""
+        image = to_array(img)
+        win, window = self._window("image", win, env, opts, replace=True)
+        window.image = image
+        self._send(lambda: self.client.image(image, win=win, env=env, opts=opts))
+        return win
+
+    def close(self, win=None, env=None):
+        """As visdom's close: closes window `win`, or every window of the environment when win is None."""
+        env = env or self.env
+        for key in [k for k in self.windows if k[0] == env and (win is None or k[1] == win)]:
+            del self.windows[key]
+        self._send(lambda: self.client.close(win=win, env=env))
+
+    def window(self, win, env=None):
+        """Returns the Window kept for `win` (in `env`, default the client's), or None if nothing was sent to it."""
+        return self.windows.get((env or self.env, win))
+
+    def read_back(self, win, env=None):
+        """Returns the content of window `win` as the dashboard holds it: from the server when in use, else the copy.
+
+        For a line window, (xs, ys); for a text window, its text.
         """
-        for name, value in (("x", x), ("y", y)):
-            if hasattr(value, "detach") or hasattr(value, "__len__"):
-                raise TypeError(f"log.line takes one point: {name} must be a Python number, not a "
-                                f"{type(value).__name__}. For a loss tensor, pass loss.item().")
-        new = win not in self.history
-        h = self.history.setdefault(win, {"kind": "line", "xs": [], "ys": [], "title": title or win, "log_y": log_y})
-        h["xs"].append(float(x))
-        h["ys"].append(float(y))
-        pending = self.pending.setdefault(win, [])
-        pending.append((float(x), float(y)))
-        if new or len(pending) >= self.send_every:  # a new window appears at once, then grows in batches
-            self.flush(win)
-
-    def flush(self, win=None):
-        """Sends the points not sent yet (of window `win`, or of all windows)."""
-        for name in [win] if win else list(self.pending):
-            points = self.pending.pop(name, [])
-            if points:
-                xs, ys = zip(*points)
-                h = self.history[name]
-                self._send(lambda d: d.line(name, xs, ys, h["title"], h["log_y"]))
-
-    def histogram(self, win, values, title=None):
-        """Replaces the histogram in window `win` with one of `values` (e.g. a weight tensor)."""
-        self.history[win] = {"kind": "histogram", "values": to_array(values).ravel(), "title": title or win}
-        self._send(lambda d: d.histogram(win, self.history[win]["values"], self.history[win]["title"]))
-
-    def text(self, win, text):
-        """Replaces the text shown in window `win`: the same id updates one pane in place."""
-        self.history[win] = {"kind": "text", "text": str(text)}
-        self._send(lambda d: d.text(win, str(text)))
-
-    def image(self, win, image, title=None):
-        """Replaces the grey-scale image (H, W), values in [0, 1], shown in window `win`."""
-        self.history[win] = {"kind": "image", "image": to_array(image), "title": title or win}
-        self._send(lambda d: d.image(win, self.history[win]["image"], self.history[win]["title"]))
-
-    def windows(self):
-        """Returns the ids of the windows logged to, in order."""
-        return list(self.history)
-
-    def points(self, win):
-        """Returns the ys of line window `win` as the dashboard holds them (read back from Visdom, if in use)."""
-        self.flush(win)
-        if self.backend == "visdom":
+        window, env = self.window(win, env), env or self.env
+        if self.client is not None:
+            import json
             try:
-                return self.dashboard.read_line(win)[1]
-            except DashboardUnavailable as error:
+                data = json.loads(bounded(lambda: self.client.get_window_data(win=win, env=env), self.timeout))
+            except VisdomUnavailable as error:
                 self._switch_to_inline(error)
-        return self.dashboard.read_line(win)[1]
-
-    def read_text(self, win):
-        """Returns the text window `win` shows (read back from Visdom, if in use)."""
-        return self.dashboard.read_text(win)
-
-    def show(self):
-        """Sends what is pending and, for inline plots, draws the final state."""
-        self.flush()
-        self.dashboard.show()
+            else:
+                if data["type"] == "text":
+                    return data["content"]
+                trace = data["content"]["data"][0]
+                return [float(x) for x in trace["x"]], [float(y) for y in trace["y"]]
+        if window is None:
+            return None
+        return window.text if window.kind == "text" else (list(window.xs), list(window.ys))
 
 
-def start(env, port=None, timeout=2.0, announce=print):
-    """Returns a LiveLog on the Visdom server at 127.0.0.1:`port` if it answers, else on inline plots; says which.
+def draw_inline(vis):
+    """Returns None; with inline plots, draws every window's final state (with Visdom, the browser already shows it)."""
+    if vis.backend == "inline":
+        vis.inline.draw(vis.windows)
 
-    `port` defaults to the environment variable COURSE_VISDOM_PORT (set by `python3 course.py start`), else 8097.
+
+def _refuse(announce, message):
+    announce(message + " Plotting inline instead.")
+    return SafeVisdom(None, announce=announce)
+
+
+def connect(make_client, port=None, timeout=2.0, announce=print):
+    """Returns a SafeVisdom on make_client(port) if a server answers at 127.0.0.1:port, else on inline plots; says which.
+
+    `make_client(port)` returns a visdom.Visdom made with raise_exceptions=True (so that failures raise instead of
+    printing) and use_incoming_socket=False (its socket thread would retry and print forever once a server dies).
+    `port` defaults to visdom_port(). Nothing here waits more than about `timeout` seconds.
     """
-    port = int(port or os.environ.get(PORT_VAR) or DEFAULT_PORT)
+    port = int(port or visdom_port())
     url = f"http://127.0.0.1:{port}"
+    proxies = requests.utils.get_environ_proxies(url)  # what visdom's requests would use: {} when NO_PROXY covers it
+    proxy = proxies.get("http") or proxies.get("all")
+    if proxy:
+        return _refuse(announce, f"The proxy {proxy} set in the environment would carry the traffic to {url}: set "
+                                 "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel.")
     try:
         session = requests.Session()
         session.trust_env = False  # a proxy must never capture 127.0.0.1
@@ -132,16 +223,26 @@ def start(env, port=None, timeout=2.0, announce=print):
     except requests.RequestException as error:
         reason = "no answer in time" if isinstance(error, requests.Timeout) else "connection refused"
         announce(f"No Visdom server answers at {url} ({reason}): plotting inline instead. "
-                 "Start one with `python3 course.py visdom`, then call live.start again.")
-        return LiveLog(InlinePlots(), announce)
+                 "Start one with `python3 course.py visdom`, then run this cell again.")
+        return SafeVisdom(None, announce=announce)
     if "<title>Visdom Login</title>" in page and not os.environ.get("VISDOM_USERNAME"):
-        announce(f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD where "
-                 "JupyterLab runs, and restart the kernel. Plotting inline instead.")
-        return LiveLog(InlinePlots(), announce)
+        return _refuse(announce, f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and "
+                                 "VISDOM_PASSWORD where JupyterLab runs, and restart the kernel.")
     try:
-        dashboard = VisdomDashboard(env, port, timeout=timeout)
-    except (DashboardUnavailable, ImportError) as error:
-        announce(f"The Visdom server at {url} cannot be used ({error}): plotting inline instead.")
-        return LiveLog(InlinePlots(), announce)
-    announce(f"Logging to Visdom: open {dashboard.url} in your browser.")
-    return LiveLog(dashboard, announce)
+        client = bounded(lambda: make_client(port), timeout)
+    except VisdomUnavailable as error:
+        return _refuse(announce, f"The Visdom server at {url} cannot be used ({error}).")
+    except RuntimeError as error:
+        if "Authentication failed" not in str(error):  # visdom's words for a refused login
+            raise
+        return _refuse(announce, f"The Visdom server at {url} refused the login ({error}): check VISDOM_USERNAME "
+                                 "and VISDOM_PASSWORD.")
+    if urlparse(client.server).hostname != "127.0.0.1" or int(client.port) != port:
+        raise ValueError(f"make_client({port}) made a client for {client.server}:{client.port}: the course's "
+                         f"dashboard is {url} only (server='http://127.0.0.1', port=port).")
+    if client.raise_exceptions is not True or client.use_socket:
+        raise ValueError("make_client must create visdom.Visdom(..., raise_exceptions=True, "
+                         "use_incoming_socket=False): otherwise a failing server prints into the cell instead of "
+                         "raising, or its socket thread retries and prints forever.")
+    announce(f"Logging to Visdom: open {url}/env/{client.env} in your browser.")
+    return SafeVisdom(client, timeout=timeout, announce=announce)
