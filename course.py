@@ -12,14 +12,21 @@
 Set-up is skipped when .venv/ already matches requirements.txt and the Visdom dashboard's web assets are in
 place (and the slide decks' reveal.js files), so a second start takes seconds.
 Arguments after the command go to the tool underneath (pytest, jupyter lab, or the refresh script).
+
+`start` serves a working copy, work/ (git-ignored; COURSE_WORK_DIR chooses another folder): each start copies into
+it the notebooks/ and solutions/ files it does not hold yet, and never overwrites one, so saves, JupyterLab's
+autosaves included, never change the repository. Delete a file there to get a fresh copy at the next start.
+One Ctrl+C (or SIGINT, SIGTERM or SIGHUP sent to course.py) stops JupyterLab, its kernels and Visdom.
 """
 import hashlib
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +36,10 @@ REQUIREMENTS = ROOT / "requirements.txt"
 BUILD_CONSTRAINTS = ROOT / "build-constraints.txt"
 STAMP = VENV / "course-setup.sha256"
 SUPPORTED_PYTHON = (3, 11)
+COURSE_FOLDERS = ("notebooks", "solutions")  # what `start` copies into the working copy
+# JupyterLab settings for every user of the venv (a user's own choice in Settings still wins): no pop-up asking
+# to fetch Jupyter's news, which covers the page, and no update check, which would reach the internet.
+LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
 
 def venv_python():
@@ -76,6 +87,7 @@ def setup():
     want = wanted_fingerprint()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
         link_repo_into_venv(python)
+        write_lab_settings()
         stage_visdom_assets(python)
         stage_slide_assets(python)
         return python
@@ -88,11 +100,21 @@ def setup():
     env["PIP_CONSTRAINT"] = " ".join(filter(None, [env.get("PIP_CONSTRAINT", ""), str(BUILD_CONSTRAINTS)]))
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r", REQUIREMENTS], env=env)
     link_repo_into_venv(python)
+    write_lab_settings()
     STAMP.write_text(want + "\n")
     stage_visdom_assets(python)
     stage_slide_assets(python)
     say("environment ready.")
     return python
+
+
+def write_lab_settings():
+    """Writes the course's JupyterLab settings where JupyterLab reads app-wide overrides: the venv's share/ folder."""
+    path = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "pytorch-course.json"
+    text = json.dumps(LAB_SETTINGS, indent=2) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
 
 def stage_visdom_assets(python):
@@ -109,35 +131,6 @@ def stage_slide_assets(python):
         subprocess.run([str(python), str(script), "--stage-assets"])  # a failure prints its own warning
 
 
-def start_visdom(python, port_file):
-    """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1."""
-    return subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), "--port-file", str(port_file)],
-                            cwd=ROOT, start_new_session=True)
-
-
-def wait_for_port(proc, port_file, seconds=30):
-    """Returns the port the server listens on, or None if it stopped or took longer than `seconds`."""
-    deadline = time.time() + seconds
-    while time.time() < deadline and proc.poll() is None:
-        if port_file.exists() and port_file.read_text().strip():
-            return int(port_file.read_text())
-        time.sleep(0.2)
-    return None
-
-
-def stop(proc, seconds=15):
-    """Stops a server started by this script with Ctrl+C's signal, so it saves its state; kills it if it hangs."""
-    if proc.poll() is None:
-        if os.name == "nt":
-            proc.terminate()  # Windows cannot send Ctrl+C to a process of another console group
-        else:
-            proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def ensure_browser():
     """Installs Debian's Chromium for the dashboard's browser test where it is missing and apt-get can run."""
     if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
@@ -151,37 +144,181 @@ def ensure_browser():
         say("no Chromium found: the dashboard's browser test will be skipped (install chromium to run it).")
 
 
-def start(python, args):
-    """Runs the Visdom server and JupyterLab on the student notebooks, both on 127.0.0.1 only, until Ctrl+C."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port_file = Path(tmp) / "visdom-port"
-        visdom = start_visdom(python, port_file)
-        port = wait_for_port(visdom, port_file)
-        env = dict(os.environ)
-        if port:
-            env["COURSE_VISDOM_PORT"] = str(port)  # kernels find the dashboard through it (utils/live.py)
-        else:
-            say("the Visdom server did not start (see above): notebook 08 will plot inline instead.")
-        try:
-            return run_jupyterlab(python, args, env)
-        finally:
-            stop(visdom)
+def work_dir():
+    """Returns the working copy's folder: $COURSE_WORK_DIR, or work/ in the repository (git-ignored)."""
+    return Path(os.environ.get("COURSE_WORK_DIR") or ROOT / "work").resolve()
 
 
-def run_jupyterlab(python, args, env):
-    """Runs JupyterLab on the student notebooks, listening on 127.0.0.1 only; returns its exit status."""
+def prepare_working_copy(work):
+    """Copies into `work` each file of notebooks/ and solutions/ that it does not hold yet; never overwrites one.
+
+    JupyterLab serves this copy, so saving (autosave too) never changes the repository's notebooks.
+    """
+    copied, newer = 0, []
+    for folder in COURSE_FOLDERS:
+        for source in sorted((ROOT / folder).rglob("*")):
+            if not source.is_file() or {".ipynb_checkpoints", "__pycache__"} & set(source.parts):
+                continue
+            target = work / source.relative_to(ROOT)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)  # keeps the time stamp: a later `git pull` shows as newer
+                copied += 1
+            elif source.stat().st_mtime > target.stat().st_mtime and source.read_bytes() != target.read_bytes():
+                newer.append(target.relative_to(work).as_posix())
+    say(f"your work is saved in {work}{os.sep} (a working copy: the repository's notebooks never change)"
+        + (f"; {copied} file(s) copied in" if copied else ""))
+    if newer:
+        say(f"the course has a newer version of {', '.join(newer)}: delete your copy to get it at the next start.")
+
+
+class Relay:
+    """Copies a child's output to ours, line by line. Once quiet, it keeps only warnings and errors.
+
+    JupyterLab logs a dozen lines while it stops; the person who pressed Ctrl+C wants one.
+    """
+
+    def __init__(self, stream, out):
+        self.quiet = False
+        self.thread = threading.Thread(target=self._copy, args=(stream, out), daemon=True)
+        self.thread.start()
+
+    def _copy(self, stream, out):
+        level = b"I"
+        for line in iter(stream.readline, b""):
+            if line.startswith(b"Traceback"):
+                level = b"E"
+            elif line.startswith(b"["):  # "[W 2026-12-01 10:00:00.000 ServerApp] ...", or "[visdom] ..."
+                level = line[1:2] if line[2:3] == b" " else b"I"
+            if self.quiet and level not in (b"W", b"E") or b"twice to skip confirmation" in line:
+                continue  # (JupyterLab's own advice on Ctrl+C is wrong here: once stops everything)
+            try:
+                out.buffer.write(line)
+                out.flush()
+            except (OSError, ValueError):
+                pass  # the terminal is gone: keep reading, or the child blocks on a full pipe
+
+    def finish(self):
+        self.thread.join(timeout=2)
+
+
+def start_visdom(python, port_file):
+    """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1."""
+    return subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), "--port-file", str(port_file)],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE)
+
+
+def wait_for_port(proc, port_file, stopping, seconds=30):
+    """Returns the port the server listens on, or None if it stopped, took longer than `seconds` or we stop."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and proc.poll() is None and not stopping():
+        if port_file.exists() and port_file.read_text().strip():
+            return int(port_file.read_text())
+        time.sleep(0.2)
+    return None
+
+
+def start_jupyterlab(python, args, env, work):
+    """Returns the running JupyterLab process, serving the working copy on 127.0.0.1 only."""
     say("starting JupyterLab on http://127.0.0.1 (Ctrl+C stops JupyterLab and Visdom) ...")
     cmd = [python, "-m", "jupyterlab",
            "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.root_dir={ROOT}",
+           f"--ServerApp.root_dir={work}",
+           "--ServerApp.answer_yes=True",  # a Ctrl+C that reaches it directly stops it without a question
            "--LabApp.default_url=/lab/tree/notebooks", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses it otherwise
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env)
+    # In its own session, the terminal's Ctrl+C reaches only course.py, which stops everything in order.
+    return subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def send_stop(proc, sig):
+    """Asks a server started by this script to stop with `sig` (terminate() on Windows, which has no signals)."""
+    if proc is not None and proc.poll() is None:
+        if os.name == "nt":
+            proc.terminate()  # Windows cannot send Ctrl+C to a process of another console group
+        else:
+            proc.send_signal(sig)
+
+
+def wait_or_kill(proc, seconds):
+    """Returns True if proc ended within `seconds`; otherwise kills it and returns False."""
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        return proc.wait()  # JupyterLab got the same Ctrl+C and shuts down
+        proc.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
+
+
+def stop_signals():
+    return [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+def start(python, args):
+    """Runs the Visdom server and JupyterLab on the working copy, both on 127.0.0.1 only, until Ctrl+C.
+
+    Ctrl+C in the terminal, or SIGINT, SIGTERM or SIGHUP sent to this process alone, stops both: JupyterLab with
+    SIGTERM (its clean stop: kernels shut down, runtime files removed), Visdom with SIGINT (it saves first).
+    """
+    stop_signal = []
+    for sig in stop_signals():
+        signal.signal(sig, lambda signum, frame: stop_signal.append(signum))
+    work = work_dir()
+    prepare_working_copy(work)
+    jupyter = relays = None
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "visdom-port"
+        visdom = start_visdom(python, port_file)
+        relays = [Relay(visdom.stdout, sys.stdout)]
+        try:
+            port = wait_for_port(visdom, port_file, lambda: stop_signal)
+            env = dict(os.environ)
+            if port:
+                env["COURSE_VISDOM_PORT"] = str(port)  # kernels find the dashboard through it (utils/live.py)
+            elif not stop_signal:
+                say("the Visdom server did not start (see above): notebook 08 will plot inline instead.")
+            if not stop_signal:
+                jupyter = start_jupyterlab(python, args, env, work)
+                relays.append(Relay(jupyter.stderr, sys.stderr))
+                while jupyter.poll() is None and not stop_signal:
+                    time.sleep(0.2)
+        finally:
+            status = stop_course(jupyter, visdom, relays, stopped_by_us=jupyter is None or jupyter.poll() is None)
+    return status
+
+
+def stop_course(jupyter, visdom, relays, stopped_by_us):
+    """Stops JupyterLab and Visdom, printing one line; returns the exit status for course.py."""
+    def write(text):
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass  # the terminal was closed (SIGHUP)
+
+    for relay in relays:
+        relay.quiet = True
+    if stopped_by_us:
+        echoed = sys.stdin is not None and sys.stdin.isatty()  # the terminal showed ^C: start a line of our own
+        write(("\n" if echoed else "") + "[course] stopping JupyterLab and Visdom ... ")
+    else:
+        write(f"[course] JupyterLab ended (exit {jupyter.returncode}); stopping Visdom ... ")
+    send_stop(jupyter, signal.SIGTERM)  # jupyter_server's clean stop, without the y/n question of SIGINT
+    send_stop(visdom, signal.SIGINT)  # tools/visdom_server.py saves its environments on SIGINT
+    problems = []
+    if jupyter is not None and not wait_or_kill(jupyter, 20):
+        problems.append("JupyterLab did not stop within 20 s and was killed (its kernels may still run)")
+    if not wait_or_kill(visdom, 15):
+        problems.append("Visdom did not stop within 15 s and was killed (its environments were not saved)")
+    for relay in relays:
+        relay.finish()
+    write("stopped.\n" if not problems else "; ".join(problems) + ".\n")
+    if problems:
+        return 1
+    return 0 if stopped_by_us else jupyter.returncode
 
 
 def main(argv):
@@ -199,10 +336,11 @@ def main(argv):
         ensure_browser()
         return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
     if command == "visdom":
+        server = subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), *args], cwd=ROOT)
         try:
-            return subprocess.call([str(python), str(ROOT / "tools" / "visdom_server.py"), *args], cwd=ROOT)
-        except KeyboardInterrupt:
-            return 0
+            return server.wait()
+        except KeyboardInterrupt:  # the server got the same Ctrl+C: let it save and stop
+            return 0 if wait_or_kill(server, 15) else 1
     if command == "students":
         return subprocess.call([str(python), str(ROOT / "tools" / "student_version.py"), *args], cwd=ROOT)
     if command == "refresh":
@@ -213,4 +351,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl+C during set-up or another command
+        say("interrupted.")
+        sys.exit(130)

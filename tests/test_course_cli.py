@@ -53,8 +53,10 @@ def listening_ports(process):
 
 def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
     port, token = free_port(), "course-test-token"
+    runtime_dir = tmp_path / "jupyter-runtime"  # this run's own, so what is left behind is this run's
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), NO_PROXY="127.0.0.1",
-               COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"))
+               JUPYTER_RUNTIME_DIR=str(runtime_dir), JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
+               COURSE_WORK_DIR=str(tmp_path / "work"), COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"))
     proc = subprocess.Popen([sys.executable, str(ROOT / "course.py"), "start", "--no-browser",
                              f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -67,6 +69,7 @@ def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
                 assert proc.poll() is None, proc.stdout.read().decode()
                 time.sleep(0.5)
         assert listing is not None, "JupyterLab did not answer within 60 s"
+        assert list(runtime_dir.glob("jpserver-*.json")), "the server's runtime file is where the test looks"
         names = {item["name"] for item in listing["content"]}
         assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names
         processes = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
@@ -81,7 +84,11 @@ def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("JupyterLab did not stop on Ctrl+C within 20 s")
+            for p in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)]:
+                p.kill()  # JupyterLab and Visdom run in sessions of their own: killpg would miss them
+            pytest.fail("the course did not stop on Ctrl+C within 20 s")
+    assert proc.returncode == 0, proc.stdout.read().decode()
     assert not visdom.is_running(), "Visdom must stop with the course"
+    left = [p.name for p in runtime_dir.glob("*") if p.name.startswith(("jpserver-", "kernel-"))]
+    assert not left, f"Jupyter left its runtime files (the token among them): {left}"
     assert (tmp_path / "visdom" / "main.json").exists(), "Visdom saves its environments when it stops"
