@@ -7,8 +7,8 @@
   condition covers them: no cell leaves an error output (errors shown on purpose go through checks.shows_error).
 
 Each run is a separate process from the venv's bin, in the kernel environment of tools/kernel_env.py, writing its
-output to tmp_path. The runs are started together (a few at a time) the first time a test here needs one, and
-each test waits for its own; without a GPU the three runs of a notebook cost about three notebook executions.
+output to a temporary folder. The runs selected are started together (one more at a time than there are cores)
+when the first test here needs one, and each test waits for its own. On 2 cores the 24 runs take 2.5-3 minutes.
 """
 import os
 import subprocess

@@ -161,9 +161,9 @@ class ShownError:
 
 
 def shows_error(error_type, match, action=None, name="the code"):
-    """Returns a ShownError after showing the error the code raised as its traceback's last line (notebook 02 on).
+    """Returns a ShownError that asserts the code under it raises, and prints that error as a traceback's last line.
 
-    For errors a notebook makes on purpose. Around the failing lines:
+    For errors a notebook makes on purpose (notebook 02 on). Around the failing lines:
 
         with checks.shows_error(RuntimeError, "a second time"):
             loss.backward()
