@@ -75,7 +75,7 @@ def test_the_right_answers_pass(capsys):
     (lambda vis, t, loss: vis.line(X=[t], Y=[loss.item()], win=f"loss{t}", update="append"), None,
      "There is no window 'loss', but 200 line windows ('loss0', 'loss1', 'loss2' and 197 more): each call opened a new",
      "pass the same fixed id at every call, win='loss'"),
-    (lambda vis, t, loss: vis.line(X=[t], Y=[loss.item()], update="append"), None,
+    (lambda vis, t, loss: vis.line(X=[t], Y=[loss.item()]), None,
      "There is no window 'loss', but 200 line windows", "without win=, or with an id that changes"),
     (lambda vis, t, loss: vis.line(X=[t], Y=[loss.item()], win="loss"), None,
      "The window 'loss' holds 1 point, but the loop ran 200 iterations",
@@ -112,6 +112,12 @@ def test_arguments_visdom_cannot_take_are_refused_at_the_call(y, message):
         train(vis, lambda vis, t, loss: vis.line(X=[t], Y=y(t, loss), win="loss", update="append"))
     assert message in str(refused.value) and "loss.item()" in str(refused.value), refused.value
     assert vis.windows == {}, "a refused call must not reach the window"
+
+
+def test_append_without_a_window_id_is_refused_as_visdom_refuses_it():
+    with pytest.raises(ValueError, match="update='append' needs X and a window id, win=...") as refused:
+        train(inline_vis(), lambda vis, t, loss: vis.line(X=[t], Y=[loss.item()], update="append"))
+    assert "Must define a window to update" in str(refused.value)
 
 
 def test_a_one_element_tensor_is_taken_as_visdom_takes_it():

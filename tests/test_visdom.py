@@ -255,3 +255,19 @@ def test_server_keeps_its_state_when_a_source_file_changes(server):
     os.utime(Path(live.__file__).parent.parent / "tools" / "visdom_assets.py")  # a module the server imported
     time.sleep(1.5)  # autoreload checks every 0.5 s
     assert server.proc.poll() is None and read_line(server.port, "kept", "loss") == [2.0]
+
+
+def test_the_exercise_checks_read_the_server_back(shared_server):
+    """The checks compare what the server holds with what was logged: a window changed behind vis's back fails."""
+    from utils import checks, dashboard_checks
+    vis, _ = start(shared_server.port, "checked")
+    losses = [1.0 / (t + 1) for t in range(5)]
+    for t, value in enumerate(losses):
+        log_loss(vis, t, value)
+    dashboard_checks.check_loss_window(vis, losses)
+    vis.client.line(X=[5], Y=[0.1], win="loss", env="checked", update="append")  # another client adds a point
+    with pytest.raises(checks.CheckFailed, match="The Visdom server holds other content for 'loss'"):
+        dashboard_checks.check_loss_window(vis, losses)
+    vis.client.close(win="loss", env="checked")
+    with pytest.raises(checks.CheckFailed, match="holds other content for 'loss' than was logged in this run: None"):
+        dashboard_checks.check_loss_window(vis, losses)

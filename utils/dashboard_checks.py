@@ -51,7 +51,7 @@ def _window(vis, win, kind, verb):
 def _read_back(vis, win, copy):
     """Returns None; fails when the dashboard (the Visdom server when in use) holds other content for `win` than `copy`."""
     held = vis.read_back(win)
-    if held is not None and held != copy:
+    if vis.backend == "visdom" and held != copy:
         checks.fail(f"The Visdom server holds other content for {win!r} than was logged in this run: {str(held):.200}",
                     "rerun the training cell from fresh_run(vis), which closes the old windows first.")
 

@@ -21,6 +21,7 @@ keeps a copy of every window and passes each call on to the client. What it adds
 """
 import contextlib
 import io
+import json
 import os
 import threading
 import uuid
@@ -120,8 +121,9 @@ class SafeVisdom:
         if update not in (None, "append", "replace"):
             raise ValueError(f"vis.line: update={update!r}: the course's client takes None, 'append' or 'replace'.")
         ys = as_points("Y", Y)
-        if X is None and update is not None:
-            raise ValueError("vis.line: update=... needs X too (visdom: 'must specify x-values for line update').")
+        if update is not None and (X is None or win is None):
+            raise ValueError(f"vis.line: update={update!r} needs X and a window id, win=... (visdom: 'must specify "
+                             "x-values for line update', 'Must define a window to update').")
         xs = as_points("X", X) if X is not None else np.linspace(0, 1, ys.shape[0])
         if ys.ndim == 2 and xs.ndim == 1:
             xs = np.tile(xs, (ys.shape[1], 1)).T
@@ -172,17 +174,18 @@ class SafeVisdom:
     def read_back(self, win, env=None):
         """Returns the content of window `win` as the dashboard holds it: from the server when in use, else the copy.
 
-        For a line window, (xs, ys); for a text window, its text.
+        For a line window, (xs, ys); for a text window, its text; None when there is no such window.
         """
         window, env = self.window(win, env), env or self.env
         if self.client is not None:
-            import json
             try:
                 data = json.loads(bounded(lambda: self.client.get_window_data(win=win, env=env), self.timeout))
             except VisdomUnavailable as error:
                 self._switch_to_inline(error)
+            except ValueError:  # not JSON: the server has no such window
+                return None
             else:
-                if data["type"] == "text":
+                if data.get("type") == "text":
                     return data["content"]
                 trace = data["content"]["data"][0]
                 return [float(x) for x in trace["x"]], [float(y) for y in trace["y"]]
