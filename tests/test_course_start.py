@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,18 +21,13 @@ import psutil
 import pytest
 
 import course
+from tests.test_course_cli import free_port
 from tests import nbrun
 from tests.nbrun import ROOT
 
 TOKEN = "course-start-test-token"
 STOP_SECONDS = 10  # what a person waits after Ctrl+C, at most
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Course:
