@@ -4,6 +4,7 @@
 - nbval opens its sanitize file relative to the current folder, so it is given here as an absolute path.
 - At the end, each notebook's total duration (kernel start included) is printed.
 """
+
 from collections import defaultdict
 from pathlib import Path
 

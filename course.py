@@ -8,6 +8,7 @@
     python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
     python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline)
     python3 course.py setup      only create or update the virtual environment in .venv/
+    python3 course.py help       print this text (needs nothing installed)
 
 Set-up is skipped when .venv/ already matches requirements.txt and the Visdom dashboard's web assets are in
 place (and the slide decks' reveal.js files), so a second start takes seconds.
@@ -18,6 +19,7 @@ it the notebooks/ and solutions/ files it does not hold yet, and never overwrite
 autosaves included, never change the repository. Delete a file there to get a fresh copy at the next start.
 One Ctrl+C (or SIGINT, SIGTERM or SIGHUP sent to course.py) stops JupyterLab, its kernels and Visdom.
 """
+
 import hashlib
 import json
 import os
@@ -72,7 +74,10 @@ def link_repo_into_venv(python):
     """Makes `import utils` work in every kernel of the venv, whatever the notebook's folder."""
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip()
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     pth = Path(purelib) / "course-root.pth"
     if not pth.exists() or pth.read_text().strip() != str(ROOT):
         pth.write_text(str(ROOT) + "\n")
@@ -81,8 +86,10 @@ def link_repo_into_venv(python):
 def setup():
     """Creates .venv/ and installs requirements.txt, unless that was already done for this exact file."""
     if sys.version_info[:2] != SUPPORTED_PYTHON:
-        say(f"warning: this is Python {sys.version.split()[0]}; the course is pinned and tested on "
-            f"Python {SUPPORTED_PYTHON[0]}.{SUPPORTED_PYTHON[1]}. If the install fails, use that version.")
+        say(
+            f"warning: this is Python {sys.version.split()[0]}; the course is pinned and tested on "
+            f"Python {SUPPORTED_PYTHON[0]}.{SUPPORTED_PYTHON[1]}. If the install fails, use that version."
+        )
     python = venv_python()
     want = wanted_fingerprint()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
@@ -117,18 +124,21 @@ def write_lab_settings():
         path.write_text(text)
 
 
+def tool_command(python, module, *args):
+    """Returns the command line that runs `python -m tools.<module> args...` in the virtual environment."""
+    return [str(python), "-m", f"tools.{module}", *map(str, args)]
+
+
 def stage_visdom_assets(python):
     """Copies the Visdom dashboard's web assets from the npm registry into .venv/ (quick when already there)."""
-    script = ROOT / "tools" / "visdom_assets.py"
-    if subprocess.run([str(python), str(script), "--check"], capture_output=True).returncode != 0:
-        subprocess.run([str(python), str(script)])  # a failure prints its own warning; the course still works
+    if subprocess.run(tool_command(python, "visdom_assets", "--check"), cwd=ROOT, capture_output=True).returncode:
+        subprocess.run(tool_command(python, "visdom_assets"), cwd=ROOT)  # a failure prints its own warning
 
 
 def stage_slide_assets(python):
     """Copies reveal.js, jQuery, require.js and MathJax from the npm registry into .venv/ (quick when already there)."""
-    script = ROOT / "tools" / "slides.py"
-    if subprocess.run([str(python), str(script), "--check-assets"], capture_output=True).returncode != 0:
-        subprocess.run([str(python), str(script), "--stage-assets"])  # a failure prints its own warning
+    if subprocess.run(tool_command(python, "slides", "--check-assets"), cwd=ROOT, capture_output=True).returncode:
+        subprocess.run(tool_command(python, "slides", "--stage-assets"), cwd=ROOT)  # a failure prints its own warning
 
 
 def ensure_browser():
@@ -166,8 +176,10 @@ def prepare_working_copy(work):
                 copied += 1
             elif source.stat().st_mtime > target.stat().st_mtime and source.read_bytes() != target.read_bytes():
                 newer.append(target.relative_to(work).as_posix())
-    say(f"your work is saved in {work}{os.sep} (a working copy: the repository's notebooks never change)"
-        + (f"; {copied} file(s) copied in" if copied else ""))
+    say(
+        f"your work is saved in {work}{os.sep} (a working copy: the repository's notebooks never change)"
+        + (f"; {copied} file(s) copied in" if copied else "")
+    )
     if newer:
         say(f"the course has a newer version of {', '.join(newer)}: delete your copy to get it at the next start.")
 
@@ -204,8 +216,12 @@ class Relay:
 
 def start_visdom(python, port_file):
     """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1."""
-    return subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), "--port-file", str(port_file)],
-                            cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE)
+    return subprocess.Popen(
+        tool_command(python, "visdom_server", "--port-file", port_file),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+    )
 
 
 def wait_for_port(proc, port_file, stopping, seconds=30):
@@ -221,16 +237,27 @@ def wait_for_port(proc, port_file, stopping, seconds=30):
 def start_jupyterlab(python, args, env, work):
     """Returns the running JupyterLab process, serving the working copy on 127.0.0.1 only."""
     say("starting JupyterLab on http://127.0.0.1 (Ctrl+C stops JupyterLab and Visdom) ...")
-    cmd = [python, "-m", "jupyterlab",
-           "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.root_dir={work}",
-           "--ServerApp.answer_yes=True",  # a Ctrl+C that reaches it directly stops it without a question
-           "--LabApp.default_url=/lab/tree/notebooks", *args]
+    cmd = [
+        python,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={work}",
+        "--ServerApp.answer_yes=True",  # a Ctrl+C that reaches it directly stops it without a question
+        "--LabApp.default_url=/lab/tree/notebooks",
+        *args,
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses it otherwise
     # In its own session, the terminal's Ctrl+C reaches only course.py, which stops everything in order.
-    return subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def send_stop(proc, sig):
@@ -292,6 +319,7 @@ def start(python, args):
 
 def stop_course(jupyter, visdom, relays, stopped_by_us):
     """Stops JupyterLab and Visdom, printing one line; returns the exit status for course.py."""
+
     def write(text):
         try:
             sys.stdout.write(text)
@@ -321,33 +349,50 @@ def stop_course(jupyter, visdom, relays, stopped_by_us):
     return 0 if stopped_by_us else jupyter.returncode
 
 
+def run_tests(python, args):
+    """Runs the whole test suite (pytest.ini says what), after making sure a browser is there for its browser tests."""
+    ensure_browser()
+    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
+
+
+def run_visdom(python, args):
+    """Runs only the Visdom server until Ctrl+C, which it answers by saving its environments."""
+    server = subprocess.Popen(tool_command(python, "visdom_server", *args), cwd=ROOT)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # the server got the same Ctrl+C: let it save and stop
+        return 0 if wait_or_kill(server, 15) else 1
+
+
+def run_tool(module):
+    """Returns a command that runs `python -m tools.<module>` with the arguments given to course.py."""
+    return lambda python, args: subprocess.call(tool_command(python, module, *args), cwd=ROOT)
+
+
+def print_usage(python, args):
+    print(__doc__)
+    return 0
+
+
+# command -> (whether it needs the virtual environment, what runs it: a function of the venv's python and the args)
+COMMANDS = {
+    "start": (True, start),
+    "test": (True, run_tests),
+    "students": (True, run_tool("student_version")),
+    "refresh": (True, run_tool("refresh_outputs")),
+    "visdom": (True, run_visdom),
+    "slides": (True, run_tool("slides")),
+    "setup": (True, lambda python, args: 0),
+    "help": (False, print_usage),
+}
+
+
 def main(argv):
-    commands = ("start", "test", "students", "refresh", "visdom", "setup", "slides")
-    if not argv or argv[0] not in commands:
+    if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2
-    command, args = argv[0], argv[1:]
-    python = setup()
-    if command == "setup":
-        return 0
-    if command == "start":
-        return start(python, args)
-    if command == "test":
-        ensure_browser()
-        return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
-    if command == "visdom":
-        server = subprocess.Popen([str(python), str(ROOT / "tools" / "visdom_server.py"), *args], cwd=ROOT)
-        try:
-            return server.wait()
-        except KeyboardInterrupt:  # the server got the same Ctrl+C: let it save and stop
-            return 0 if wait_or_kill(server, 15) else 1
-    if command == "students":
-        return subprocess.call([str(python), str(ROOT / "tools" / "student_version.py"), *args], cwd=ROOT)
-    if command == "refresh":
-        return subprocess.call([str(python), str(ROOT / "tools" / "refresh_outputs.py"), *args], cwd=ROOT)
-    if command == "slides":
-        return subprocess.call([str(python), str(ROOT / "tools" / "slides.py"), *args], cwd=ROOT)
-    return 2
+    needs_venv, run_command = COMMANDS[argv[0]]
+    return run_command(setup() if needs_venv else None, argv[1:])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Each entry point builds the model and, with pretrained=True, loads the weights t
 tools/train_zoo.py): the file's sha256 is checked against zoo/manifest.json, and it is loaded with
 torch.load(..., weights_only=True), so a checkpoint cannot run code. torch.hub.list lists the entry points.
 """
+
 dependencies = ["torch"]
 
 from utils import models as _models  # noqa: E402 (hubconf.py's convention: dependencies comes first)
@@ -17,8 +18,9 @@ def _build(name, pretrained, map_location):
     entry = _zoo.entry(name)
     model = _models.TwoLayerNet(64, 100, len(entry["classes"]))
     if pretrained:
-        state = _pretrained.load_checkpoint(entry["path"], sha256=entry["sha256"], size=entry["bytes"],
-                                            map_location=map_location)
+        state = _pretrained.load_checkpoint(
+            entry["path"], sha256=entry["sha256"], size=entry["bytes"], map_location=map_location
+        )
         model.load_state_dict(state)
     return model
 

@@ -1,4 +1,5 @@
 """Helpers for tests that execute notebooks: run one in a fresh kernel and report where it stopped."""
+
 import os
 from pathlib import Path
 
@@ -32,14 +33,23 @@ def execute(nb, folder, env=None):
     """
     full_env = kernel_env.apply(dict(os.environ))
     full_env.update(env or {})
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(folder)}},
+    )
     try:
         client.execute(env=full_env)
     except CellExecutionError as error:
-        failed = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                      and any(o.output_type == "error" for o in c.outputs)
-                      and "raises-exception" not in c.metadata.get("tags", []))
+        failed = next(
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code"
+            and any(o.output_type == "error" for o in c.outputs)
+            and "raises-exception" not in c.metadata.get("tags", [])
+        )
         return nb, failed, error
     return nb, None, None
 

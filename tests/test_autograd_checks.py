@@ -1,4 +1,5 @@
 """utils.autograd_checks: a correct Function passes; each classic mistake is caught with its own message."""
+
 import re
 import warnings
 
@@ -10,6 +11,7 @@ from utils import autograd_checks, checks
 
 def relu_function(backward, save=True):
     """Returns a MyReLU Function class whose forward is right and whose backward(ctx, g, x) is given."""
+
     class MyReLU(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -21,13 +23,15 @@ def relu_function(backward, save=True):
 
         @staticmethod
         def backward(ctx, grad_output):
-            x, = ctx.saved_tensors if save else (ctx.x,)
+            (x,) = ctx.saved_tensors if save else (ctx.x,)
             return backward(ctx, grad_output, x)
+
     return MyReLU
 
 
 def sigmoid_function(backward, save="output"):
     """Returns a MySigmoid Function class whose backward(ctx, g, saved) is given; save: "output", "input" or None."""
+
     class MySigmoid(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -38,8 +42,9 @@ def sigmoid_function(backward, save="output"):
 
         @staticmethod
         def backward(ctx, grad_output):
-            saved, = ctx.saved_tensors  # fails when nothing was saved
+            (saved,) = ctx.saved_tensors  # fails when nothing was saved
             return backward(ctx, grad_output, saved)
+
     return MySigmoid
 
 
@@ -67,21 +72,26 @@ def test_right_relu_passes(capsys):
     assert capsys.readouterr().out.startswith("check passed: MyReLU computes ReLU")
 
 
-@pytest.mark.parametrize("backward, message", [
-    (lambda ctx, g, x: masked(g, g < 0), "the mask is on the wrong tensor: it zeroes where grad_output < 0"),
-    (lambda ctx, g, x: g.clone(), "the gradient for x < 0 is not zeroed"),
-    (lambda ctx, g, x: masked(g, x > 0), "the mask is inverted"),
-    (lambda ctx, g, x: (x > 0).to(x.dtype), "not multiplied by grad_output"),
-    (lambda ctx, g, x: right_relu_backward(ctx, g, x).t(), "has shape (5, 3) but should be (3, 5), the shape of "
-                                                           "the input x: did you transpose?"),
-    (lambda ctx, g, x: g[x > 0], "grad_output[x > 0] selects entries (a 1-D tensor)"),
-    (lambda ctx, g, x: masked(g, x < 0)[0], "has shape (5,) but should be (3, 5)"),
-    (lambda ctx, g, x: g.masked_fill_(x < 0, 0), "MyReLU.backward changed grad_output in place"),
-    (lambda ctx, g, x: None, "MyReLU.backward returned None"),
-    (lambda ctx, g, x: (g, g), "MyReLU.backward returned 2 values, but forward takes one tensor"),
-    (lambda ctx, g, x: g.clone() * 2 * (x > 0), "does not match grad_output * (x > 0)"),
-    (lambda ctx, g, x: g.mm(x), "MyReLU.backward raised RuntimeError"),
-])
+@pytest.mark.parametrize(
+    "backward, message",
+    [
+        (lambda ctx, g, x: masked(g, g < 0), "the mask is on the wrong tensor: it zeroes where grad_output < 0"),
+        (lambda ctx, g, x: g.clone(), "the gradient for x < 0 is not zeroed"),
+        (lambda ctx, g, x: masked(g, x > 0), "the mask is inverted"),
+        (lambda ctx, g, x: (x > 0).to(x.dtype), "not multiplied by grad_output"),
+        (
+            lambda ctx, g, x: right_relu_backward(ctx, g, x).t(),
+            "has shape (5, 3) but should be (3, 5), the shape of the input x: did you transpose?",
+        ),
+        (lambda ctx, g, x: g[x > 0], "grad_output[x > 0] selects entries (a 1-D tensor)"),
+        (lambda ctx, g, x: masked(g, x < 0)[0], "has shape (5,) but should be (3, 5)"),
+        (lambda ctx, g, x: g.masked_fill_(x < 0, 0), "MyReLU.backward changed grad_output in place"),
+        (lambda ctx, g, x: None, "MyReLU.backward returned None"),
+        (lambda ctx, g, x: (g, g), "MyReLU.backward returned 2 values, but forward takes one tensor"),
+        (lambda ctx, g, x: g.clone() * 2 * (x > 0), "does not match grad_output * (x > 0)"),
+        (lambda ctx, g, x: g.mm(x), "MyReLU.backward raised RuntimeError"),
+    ],
+)
 def test_relu_mistakes_are_named(backward, message):
     with pytest.raises(checks.CheckFailed, match=re.escape(message)):
         autograd_checks.check_relu_function(relu_function(backward))
@@ -92,15 +102,19 @@ def test_forgetting_save_for_backward_is_named():
         return x.clamp(min=0)
 
     def reads(ctx, grad_output):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return right_relu_backward(ctx, grad_output, x)
 
-    cases = [relu_function(right_relu_backward, save=False),  # ctx.x = x: works by luck, not tracked
-             type("MyReLU", (torch.autograd.Function,), {"forward": staticmethod(forgets),
-                                                         "backward": staticmethod(reads)})]
+    cases = [
+        relu_function(right_relu_backward, save=False),  # ctx.x = x: works by luck, not tracked
+        type("MyReLU", (torch.autograd.Function,), {"forward": staticmethod(forgets), "backward": staticmethod(reads)}),
+    ]
     for fn in cases:
-        with pytest.raises(checks.CheckFailed, match=r"MyReLU.forward saved no tensor with ctx.save_for_backward"
-                                                     r"(?s:.*)Hint: in forward, call ctx.save_for_backward"):
+        with pytest.raises(
+            checks.CheckFailed,
+            match=r"MyReLU.forward saved no tensor with ctx.save_for_backward"
+            r"(?s:.*)Hint: in forward, call ctx.save_for_backward",
+        ):
             autograd_checks.check_relu_function(fn)
 
 
@@ -129,8 +143,9 @@ def test_wrong_forward_and_wrong_kinds_of_function_are_named():
     with pytest.raises(checks.CheckFailed, match=r"OldStyle.forward is not a @staticmethod(?s:.*)\.apply"):
         autograd_checks.check_relu_function(OldStyle)
     right = relu_function(right_relu_backward)
-    with pytest.raises(checks.CheckFailed, match="should be a class derived from torch.autograd.Function(?s:.*)"
-                                                 "not MyFunction.apply"):
+    with pytest.raises(
+        checks.CheckFailed, match="should be a class derived from torch.autograd.Function(?s:.*)not MyFunction.apply"
+    ):
         autograd_checks.check_relu_function(right.apply)
 
 
@@ -145,23 +160,29 @@ def right_sigmoid_backward(ctx, g, s):
     return g * s * (1 - s)
 
 
-@pytest.mark.parametrize("save, backward", [
-    ("output", right_sigmoid_backward),
-    ("input", lambda ctx, g, x: right_sigmoid_backward(ctx, g, torch.sigmoid(x))),  # recomputing is right too
-])
+@pytest.mark.parametrize(
+    "save, backward",
+    [
+        ("output", right_sigmoid_backward),
+        ("input", lambda ctx, g, x: right_sigmoid_backward(ctx, g, torch.sigmoid(x))),  # recomputing is right too
+    ],
+)
 def test_right_sigmoids_pass(capsys, save, backward):
     autograd_checks.check_sigmoid_function(sigmoid_function(backward, save))
     assert capsys.readouterr().out.startswith("check passed: MySigmoid computes the sigmoid")
 
 
-@pytest.mark.parametrize("save, backward, message", [
-    ("input", right_sigmoid_backward, "needs the OUTPUT s = sigmoid(x), not the input x"),
-    ("output", lambda ctx, g, s: s * (1 - s), "not multiplied by grad_output"),
-    ("output", lambda ctx, g, s: -g * s * (1 - s), "its sign is flipped"),
-    ("output", lambda ctx, g, s: (g * s * (1 - s)).t(), "did you transpose?"),
-    ("output", lambda ctx, g, s: g * s, "does not match grad_output * s * (1 - s)"),
-    (None, right_sigmoid_backward, "MySigmoid.forward saved no tensor with ctx.save_for_backward"),
-])
+@pytest.mark.parametrize(
+    "save, backward, message",
+    [
+        ("input", right_sigmoid_backward, "needs the OUTPUT s = sigmoid(x), not the input x"),
+        ("output", lambda ctx, g, s: s * (1 - s), "not multiplied by grad_output"),
+        ("output", lambda ctx, g, s: -g * s * (1 - s), "its sign is flipped"),
+        ("output", lambda ctx, g, s: (g * s * (1 - s)).t(), "did you transpose?"),
+        ("output", lambda ctx, g, s: g * s, "does not match grad_output * s * (1 - s)"),
+        (None, right_sigmoid_backward, "MySigmoid.forward saved no tensor with ctx.save_for_backward"),
+    ],
+)
 def test_sigmoid_mistakes_are_named(save, backward, message):
     with pytest.raises(checks.CheckFailed, match=re.escape(message)):
         autograd_checks.check_sigmoid_function(sigmoid_function(backward, save))
@@ -170,6 +191,7 @@ def test_sigmoid_mistakes_are_named(save, backward, message):
 def test_gradcheck_failure_is_reported():
     class Inconsistent(torch.autograd.Function):
         """Right on the checker's sample input (|x| >= 0.5), wrong on gradcheck's other points."""
+
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
@@ -177,7 +199,7 @@ def test_gradcheck_failure_is_reported():
 
         @staticmethod
         def backward(ctx, grad_output):
-            x, = ctx.saved_tensors
+            (x,) = ctx.saved_tensors
             return grad_output * (x > 0) * (1 + (x.abs() < 0.5))
 
     autograd_checks._gradcheck(Inconsistent, "Inconsistent", autograd_checks.sample_inputs()[0])  # passes there
@@ -206,8 +228,11 @@ def test_unpacking_saved_tensors_is_hinted():
             s = ctx.saved_tensors  # a tuple: the comma is missing
             return grad_output * s * (1 - s)
 
-    with pytest.raises(checks.CheckFailed, match=r"MySigmoid.backward raised TypeError(?s:.*)Hint: `s = "
-                                                 r"ctx.saved_tensors` makes s a tuple(?s:.*)`s, = ctx.saved_tensors`"):
+    with pytest.raises(
+        checks.CheckFailed,
+        match=r"MySigmoid.backward raised TypeError(?s:.*)Hint: `s = "
+        r"ctx.saved_tensors` makes s a tuple(?s:.*)`s, = ctx.saved_tensors`",
+    ):
         autograd_checks.check_sigmoid_function(MySigmoid)
     with pytest.raises(checks.CheckFailed, match=r"MyReLU.backward raised RuntimeError: [^\n]*$"):  # no such hint
         autograd_checks.check_relu_function(relu_function(lambda ctx, g, x: g.mm(x)))
@@ -252,16 +277,20 @@ def test_right_training_loop_passes(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "check passed: one loss recorded per iteration",
         "check passed: losses[0] matches the loss of section 2 (relative error below 1e-06)",
-        "check passed: the autograd loss after 60 iterations is below 1e+00"]
+        "check passed: the autograd loss after 60 iterations is below 1e+00",
+    ]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(update="new tensor, no_grad"), "w1 no longer requires grad: `w1 = w1 - ...` under torch.no_grad()"),
-    (dict(update="new tensor, recorded"), "w1 is no longer a leaf: `w1 = w1 - ...` outside torch.no_grad()"),
-    (dict(append=lambda loss: loss), "losses holds tensors (losses[0] is a Tensor), not numbers"),
-    (dict(steps=30), "losses has 30 entries, not 60.\nHint: did the loop stop with an error?"),
-    (dict(zero=False), "the autograd loss after 60 iterations should be below 1e+00, but it is nan"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(update="new tensor, no_grad"), "w1 no longer requires grad: `w1 = w1 - ...` under torch.no_grad()"),
+        (dict(update="new tensor, recorded"), "w1 is no longer a leaf: `w1 = w1 - ...` outside torch.no_grad()"),
+        (dict(append=lambda loss: loss), "losses holds tensors (losses[0] is a Tensor), not numbers"),
+        (dict(steps=30), "losses has 30 entries, not 60.\nHint: did the loop stop with an error?"),
+        (dict(zero=False), "the autograd loss after 60 iterations should be below 1e+00, but it is nan"),
+    ],
+)
 def test_training_loop_mistakes_are_named(kwargs, message):
     losses, first, weights = trained(**kwargs)
     with pytest.raises(checks.CheckFailed, match=re.escape(message)):
@@ -293,20 +322,29 @@ def test_right_grads_by_hand_pass(capsys):
     for point in [POINT, (0.5, 1.5, -0.25)]:
         autograd_checks.check_grads_by_hand(right, point, autograd_grads(point))
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["check passed: grads_by_hand(2.0, -3.0, 4.0) returns three numbers",
-                       "check passed: (df/da, df/db, df/dc) at (a, b, c) = (2.0, -3.0, 4.0) matches autograd's "
-                       "gradients (relative error below 1e-12, shape (3,))"] and len(out) == 4
+    assert (
+        out[:2]
+        == [
+            "check passed: grads_by_hand(2.0, -3.0, 4.0) returns three numbers",
+            "check passed: (df/da, df/db, df/dc) at (a, b, c) = (2.0, -3.0, 4.0) matches autograd's "
+            "gradients (relative error below 1e-12, shape (3,))",
+        ]
+        and len(out) == 4
+    )
 
 
-@pytest.mark.parametrize("grads, message", [
-    (lambda a, b, c: ((a * b + c) * b, (a * b + c) * a, a * b + c), "half of autograd's"),
-    (lambda a, b, c: (b, a, 1), "without the outer derivative"),
-    (lambda a, b, c: (2 * b, 2 * a, 2), "the outer derivative df/du is 2u, not 2"),
-    (lambda a, b, c: (2 * (a * b + c) * a, 2 * (a * b + c) * b, 2 * (a * b + c)), "df/da and df/db are swapped"),
-    (lambda a, b, c: (1.0, 2.0, 3.0), "does not match autograd's gradients: relative error"),
-    (lambda a, b, c: 2 * (a * b + c), "returned -4.0, not three numbers"),
-    (lambda a, b, c: (1.0, "2", None), "its three values should be numbers"),
-])
+@pytest.mark.parametrize(
+    "grads, message",
+    [
+        (lambda a, b, c: ((a * b + c) * b, (a * b + c) * a, a * b + c), "half of autograd's"),
+        (lambda a, b, c: (b, a, 1), "without the outer derivative"),
+        (lambda a, b, c: (2 * b, 2 * a, 2), "the outer derivative df/du is 2u, not 2"),
+        (lambda a, b, c: (2 * (a * b + c) * a, 2 * (a * b + c) * b, 2 * (a * b + c)), "df/da and df/db are swapped"),
+        (lambda a, b, c: (1.0, 2.0, 3.0), "does not match autograd's gradients: relative error"),
+        (lambda a, b, c: 2 * (a * b + c), "returned -4.0, not three numbers"),
+        (lambda a, b, c: (1.0, "2", None), "its three values should be numbers"),
+    ],
+)
 def test_grads_by_hand_mistakes_are_named(grads, message):
     with pytest.raises(checks.CheckFailed, match=re.escape(message)):
         autograd_checks.check_grads_by_hand(grads, POINT, autograd_grads(POINT))

@@ -1,19 +1,27 @@
 """A failed check shows the lesson, not the machinery: in a real kernel, its message alone."""
+
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests import nbrun
 
 
 def test_a_failed_check_shows_only_its_message_in_a_kernel(tmp_path):
-    nb = new_notebook(cells=[new_code_cell(
-        "import torch\nfrom utils import checks\n"
-        "checks.check_shape('grad_w1', torch.zeros(100, 1000), (1000, 100))")])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "import torch\nfrom utils import checks\n"
+                "checks.check_shape('grad_w1', torch.zeros(100, 1000), (1000, 100))"
+            )
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     executed, failed, error = nbrun.execute(nb, tmp_path)
     assert failed == 0 and error is not None
     out = next(o for o in executed.cells[0].outputs if o.output_type == "error")
     assert out.ename == "CheckFailed"
-    assert out.traceback[0] == "CheckFailed: grad_w1 has shape (100, 1000) but should be (1000, 100): did you transpose?"
+    assert (
+        out.traceback[0] == "CheckFailed: grad_w1 has shape (100, 1000) but should be (1000, 100): did you transpose?"
+    )
     assert out.traceback[1].startswith("Hint: a gradient has the shape of the tensor it belongs to")
     shown = "\n".join(out.traceback)
     assert "checks.py" not in shown and "Traceback" not in shown and len(out.traceback) == 2, shown
@@ -26,6 +34,7 @@ def test_outside_jupyter_a_failed_check_keeps_its_traceback():
     import torch
 
     from utils import checks
+
     with pytest.raises(checks.CheckFailed) as caught:
         checks.check_shape("grad_w1", torch.zeros(2, 3), (3, 2))
     text = "".join(traceback.format_exception(caught.value))

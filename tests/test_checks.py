@@ -1,4 +1,5 @@
 """utils.checks: what passes prints one line; what fails says what, where, and the likely cause."""
+
 import numpy as np
 import pytest
 import torch
@@ -20,8 +21,11 @@ def test_check_close_passes_with_one_line(capsys):
 
 
 def test_transposed_answer_is_named():
-    with pytest.raises(checks.CheckFailed, match=r"grad_w1 has shape \(100, 1000\) but should be \(1000, 100\): "
-                                                 r"did you transpose\?"):
+    with pytest.raises(
+        checks.CheckFailed,
+        match=r"grad_w1 has shape \(100, 1000\) but should be \(1000, 100\): "
+        r"did you transpose\?",
+    ):
         checks.check_close("grad_w1", torch.zeros(100, 1000), torch.zeros(1000, 100))
 
 
@@ -96,8 +100,10 @@ def test_shows_error_prints_the_last_traceback_line_and_goes_on(capsys):
     out = capsys.readouterr().out
     assert out.startswith("RuntimeError: Trying to backward through the graph a second time") and out.count("\n") == 1
     assert isinstance(shown.error, RuntimeError) and out == shown.line + "\n"
-    assert checks.shows_error(ValueError, "empty", lambda: torch.optim.SGD([], lr=1)).line == \
-        "ValueError: optimizer got an empty parameter list"
+    assert (
+        checks.shows_error(ValueError, "empty", lambda: torch.optim.SGD([], lr=1)).line
+        == "ValueError: optimizer got an empty parameter list"
+    )
     assert capsys.readouterr().out == "ValueError: optimizer got an empty parameter list\n"
 
 
@@ -112,21 +118,27 @@ def test_shows_error_fails_clearly_when_nothing_is_raised(capsys):
     with pytest.raises(checks.CheckFailed) as info:
         with checks.shows_error(RuntimeError, "a second time"):
             pass
-    assert str(info.value).startswith("the code should raise RuntimeError with 'a second time' in its message, "
-                                      "but it raised nothing.\nHint: ")
+    assert str(info.value).startswith(
+        "the code should raise RuntimeError with 'a second time' in its message, but it raised nothing.\nHint: "
+    )
     with pytest.raises(checks.CheckFailed, match="^a second loss.backward.. should raise RuntimeError with"):
         checks.shows_error(RuntimeError, "x", lambda: None, name="a second loss.backward()")
     assert capsys.readouterr().out == ""
 
 
 def test_shows_error_fails_clearly_on_another_error_type_or_message():
-    with pytest.raises(checks.CheckFailed, match="should raise RuntimeError with 'x' in its message, but it raised "
-                                                 "ValueError: invalid literal") as info:
+    with pytest.raises(
+        checks.CheckFailed,
+        match="should raise RuntimeError with 'x' in its message, but it raised ValueError: invalid literal",
+    ) as info:
         with checks.shows_error(RuntimeError, "x"):
             int("bad")
     assert isinstance(info.value.__cause__, ValueError)  # the real error is shown above the check's message
-    with pytest.raises(checks.CheckFailed, match="raised RuntimeError as expected, but its message does not contain "
-                                                 "'third time': RuntimeError: Trying to backward"):
+    with pytest.raises(
+        checks.CheckFailed,
+        match="raised RuntimeError as expected, but its message does not contain "
+        "'third time': RuntimeError: Trying to backward",
+    ):
         checks.shows_error(RuntimeError, "third time", second_backward)
 
 

@@ -1,8 +1,8 @@
 """course.py: the README's commands. Set-up is reused, and `start` serves the course on 127.0.0.1 only."""
+
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +13,7 @@ import pytest
 
 import course
 from tests.nbrun import ROOT
+from tools.ports import free_port
 
 
 def test_no_command_prints_the_usage():
@@ -36,12 +37,6 @@ def test_ci_runs_the_readme_test_command():
     assert "python3 course.py start" in readme
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get_json(url):
     with urllib.request.urlopen(url, timeout=2) as response:
         return json.load(response)
@@ -54,12 +49,29 @@ def listening_ports(process):
 def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
     port, token = free_port(), "course-test-token"
     runtime_dir = tmp_path / "jupyter-runtime"  # this run's own, so what is left behind is this run's
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), NO_PROXY="127.0.0.1",
-               JUPYTER_RUNTIME_DIR=str(runtime_dir), JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-               COURSE_WORK_DIR=str(tmp_path / "work"), COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"))
-    proc = subprocess.Popen([sys.executable, str(ROOT / "course.py"), "start", "--no-browser",
-                             f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+        NO_PROXY="127.0.0.1",
+        JUPYTER_RUNTIME_DIR=str(runtime_dir),
+        JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
+        COURSE_WORK_DIR=str(tmp_path / "work"),
+        COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"),
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "course.py"),
+            "start",
+            "--no-browser",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         listing, deadline = None, time.time() + 60
         while listing is None and time.time() < deadline:
@@ -75,7 +87,7 @@ def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
         processes = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         listening = [addr for p in processes for addr in listening_ports(p)]
         assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
-        visdom = next(p for p in processes if "visdom_server.py" in " ".join(p.cmdline()))
+        visdom = next(p for p in processes if "tools.visdom_server" in p.cmdline())
         visdom_port = listening_ports(visdom)[0].port
         with urllib.request.urlopen(f"http://127.0.0.1:{visdom_port}/", timeout=5) as response:
             assert response.status == 200 and b"visdom" in response.read().lower()

@@ -4,7 +4,7 @@ and JupyterLab opens without the news pop-up.
 Each test runs the course with its own Jupyter runtime, config and data folders, working copy and Visdom folder
 under tmp_path, so what is left behind is this run's only.
 """
-import hashlib
+
 import json
 import os
 import re
@@ -21,9 +21,9 @@ import psutil
 import pytest
 
 import course
-from tests.test_course_cli import free_port
 from tests import nbrun
 from tests.nbrun import ROOT
+from tools.ports import free_port
 
 TOKEN = "course-start-test-token"
 STOP_SECONDS = 10  # what a person waits after Ctrl+C, at most
@@ -36,12 +36,24 @@ class Course:
     def __init__(self, tmp_path, terminal=False, args=()):
         self.port, self.tmp = free_port(), tmp_path
         self.runtime_dir, self.work = tmp_path / "jupyter-runtime", tmp_path / "work"
-        env = dict(os.environ, NO_PROXY="127.0.0.1,localhost",
-                   JUPYTER_RUNTIME_DIR=str(self.runtime_dir), JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-                   JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"), COURSE_WORK_DIR=str(self.work),
-                   COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"))
-        cmd = [sys.executable, str(ROOT / "course.py"), "start", "--no-browser",
-               f"--ServerApp.port={self.port}", f"--IdentityProvider.token={TOKEN}", *args]
+        env = dict(
+            os.environ,
+            NO_PROXY="127.0.0.1,localhost",
+            JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
+            JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+            JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
+            COURSE_WORK_DIR=str(self.work),
+            COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"),
+        )
+        cmd = [
+            sys.executable,
+            str(ROOT / "course.py"),
+            "start",
+            "--no-browser",
+            f"--ServerApp.port={self.port}",
+            f"--IdentityProvider.token={TOKEN}",
+            *args,
+        ]
         self.output, self.terminal, self.tree = bytearray(), terminal, []
         if terminal:
             # The course is the session leader of a new pseudo-terminal, which becomes its controlling terminal:
@@ -49,15 +61,28 @@ class Course:
             # the terminal's foreground process group.
             import fcntl
             import termios
+
             self.master, slave = os.openpty()
-            self.proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                         start_new_session=True,
-                                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                start_new_session=True,
+                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+            )
             os.close(slave)
             reader = self._read_terminal
         else:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
             reader = self._read_pipe
         self.reader = threading.Thread(target=reader, daemon=True)
         self.reader.start()
@@ -83,10 +108,12 @@ class Course:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def api(self, method, path, body=None):
-        request = urllib.request.Request(self.url(path), method=method,
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": f"token {TOKEN}",
-                                                  "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url(path),
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             text = response.read()
             return json.loads(text) if text else None
@@ -104,8 +131,9 @@ class Course:
     def start_kernel(self, path=None):
         """Starts a kernel (for `path`, a notebook, through a session, as JupyterLab does); waits until it runs."""
         if path:
-            kernel = self.api("POST", "/api/sessions", {"path": path, "type": "notebook", "name": "",
-                                                        "kernel": {"name": "python3"}})["kernel"]
+            kernel = self.api(
+                "POST", "/api/sessions", {"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}}
+            )["kernel"]
         else:
             kernel = self.api("POST", "/api/kernels", {"name": "python3"})
         execute(self, kernel["id"], "pass")  # answers once the kernel runs
@@ -158,6 +186,7 @@ def running(tmp_path):
     def start(terminal=False, args=()):
         courses.append(Course(tmp_path, terminal, args))
         return courses[-1]
+
     yield start
     for c in courses:
         c.close()
@@ -179,8 +208,8 @@ def assert_stopped_cleanly(course_run, seconds, processes):
     assert seconds < STOP_SECONDS, f"stopping took {seconds:.1f} s:\n{text}"
     stop_lines = [line for line in text.splitlines() if "[course] stopping" in line]
     assert len(stop_lines) == 1 and stop_lines[0].endswith("stopped."), text
-    after = text[text.index("[course] stopping"):].strip().splitlines()
-    assert after == [stop_lines[0][stop_lines[0].index("[course]"):]], f"more than one line on stopping:\n{text}"
+    after = text[text.index("[course] stopping") :].strip().splitlines()
+    assert after == [stop_lines[0][stop_lines[0].index("[course]") :]], f"more than one line on stopping:\n{text}"
     for bad in ("Traceback", "KeyboardInterrupt", "Shut down this Jupyter server", "resuming operation"):
         assert bad not in text, f"{bad!r} printed:\n{text}"
     assert not still_running(processes), f"left running: {still_running(processes)}"
@@ -188,16 +217,18 @@ def assert_stopped_cleanly(course_run, seconds, processes):
     assert (course_run.tmp / "visdom" / "main.json").exists(), "Visdom saves its environments when it stops"
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
-                         ids=["ctrl-c-in-a-terminal", "sigint-to-its-pid", "sigterm-to-its-pid",
-                              "sighup-to-its-pid (the terminal closed)"])
+@pytest.mark.parametrize(
+    "how",
+    ["ctrl-c", signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+    ids=["ctrl-c-in-a-terminal", "sigint-to-its-pid", "sigterm-to-its-pid", "sighup-to-its-pid (the terminal closed)"],
+)
 def test_one_stop_ends_jupyterlab_its_kernels_and_visdom(running, how):
     course_run = running(terminal=how == "ctrl-c")
     course_run.wait_until_serving()
     course_run.start_kernel()
     processes = course_run.processes()
     names = " ".join(" ".join(p.cmdline()) for p in processes)
-    assert "visdom_server.py" in names and "jupyterlab" in names and "ipykernel" in names, names
+    assert "tools.visdom_server" in names and "jupyterlab" in names and "ipykernel" in names, names
     assert any(n.startswith("kernel-") for n in runtime_files(course_run.runtime_dir))
     time.sleep(1)  # let JupyterLab finish its start-up logging, so what follows the stop is the stop alone
     seconds = course_run.stop(how)
@@ -207,16 +238,37 @@ def test_one_stop_ends_jupyterlab_its_kernels_and_visdom(running, how):
 def execute(course_run, kernel_id, code):
     """Runs `code` in the kernel through JupyterLab's websocket, as a notebook does; returns its printed text."""
     import websocket
+
     ws = websocket.create_connection(
-        f"ws://127.0.0.1:{course_run.port}/api/kernels/{kernel_id}/channels?token={TOKEN}", timeout=60)
+        f"ws://127.0.0.1:{course_run.port}/api/kernels/{kernel_id}/channels?token={TOKEN}", timeout=60
+    )
     try:
         msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                       "session": uuid.uuid4().hex, "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": True,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         printed = []
         while True:
             msg = json.loads(ws.recv())
@@ -233,8 +285,13 @@ def execute(course_run, kernel_id, code):
 
 
 def git_status(*paths):
-    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
-                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def test_saving_a_solution_changes_the_working_copy_never_the_repository(running):
@@ -254,8 +311,9 @@ def test_saving_a_solution_changes_the_working_copy_never_the_repository(running
     printed = execute(course_run, kernel, "".join(cell["source"]) + "\nprint('ran from the working copy')")
     assert "ran from the working copy" in printed
     cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": printed}]
-    course_run.api("PUT", f"/api/contents/{name}", {"type": "notebook", "format": "json",
-                                                     "content": model["content"]})  # what autosave sends
+    course_run.api(
+        "PUT", f"/api/contents/{name}", {"type": "notebook", "format": "json", "content": model["content"]}
+    )  # what autosave sends
     assert "ran from the working copy" in (course_run.work / name).read_text()
     assert (ROOT / name).read_bytes() == committed, "saving changed the repository's notebook"
     assert git_status("solutions", "notebooks", "work") == status_before
@@ -266,8 +324,9 @@ def test_saving_a_solution_changes_the_working_copy_never_the_repository(running
     again = running()
     again.wait_until_serving()
     assert "ran from the working copy" in (course_run.work / name).read_text()
-    assert (course_run.work / "notebooks" / "02_autograd.ipynb").read_bytes() == \
-        (ROOT / "notebooks" / "02_autograd.ipynb").read_bytes()
+    assert (course_run.work / "notebooks" / "02_autograd.ipynb").read_bytes() == (
+        ROOT / "notebooks" / "02_autograd.ipynb"
+    ).read_bytes()
     assert "1 file(s) copied in" in again.text()
     again.stop(signal.SIGTERM)
 
@@ -309,10 +368,20 @@ def test_set_up_writes_the_course_settings_that_silence_jupyter_news():
 def open_jupyterlab(course_run, screenshot):
     """Returns JupyterLab's page (its DOM) as a browser shows it a few seconds after it opened, and a screenshot."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(course_run.url(f"/?token={TOKEN}"), timeout=60_000)  # the address the browser start opens
@@ -324,7 +393,9 @@ def open_jupyterlab(course_run, screenshot):
             browser.close()
 
 
-@pytest.mark.skipif(not CHROMIUM, reason="no Chromium installed (apt-get install chromium): the browser check is skipped")
+@pytest.mark.skipif(
+    not CHROMIUM, reason="no Chromium installed (apt-get install chromium): the browser check is skipped"
+)
 def test_jupyterlab_opens_without_the_news_pop_up(running, tmp_path):
     """Without the course's settings the question shows within a second of the file listing (measured, in the same
     browser, with --LabApp.app_settings_dir=<an empty folder>), bottom right, over the notebook."""
@@ -336,4 +407,3 @@ def test_jupyterlab_opens_without_the_news_pop_up(running, tmp_path):
     html = open_jupyterlab(course_run, tmp_path / "jupyterlab.png")
     assert "01_raw_tensors.ipynb" in html, "JupyterLab opens on the working copy's notebooks/"
     assert "official Jupyter news" not in html, "JupyterLab asks about Jupyter's news: the course's settings are lost"
-

@@ -1,4 +1,5 @@
 """utils.data: the digits written once and atomically, clear errors for bad data, and workers started by spawn."""
+
 import csv
 import shutil
 
@@ -44,6 +45,7 @@ def test_write_digits_writes_one_png_per_item_and_an_index(digits_root):
         rows = list(csv.reader(file))
     assert rows[0] == ["file", "label"] and len(rows) == 1798 and rows[1] == ["0000.png", "0"]
     from sklearn.datasets import load_digits
+
     digits = load_digits()
     with Image.open(files[1]) as image:
         assert image.mode == "L" and image.size == (8, 8)
@@ -133,9 +135,14 @@ def test_a_missing_or_empty_folder_says_what_to_run(tmp_path, missing):
     assert ("does not exist" if missing == "folder" else "holds no labels.csv") in message
 
 
-@pytest.mark.parametrize("content, problem", [("file,label\n", "lists no items"),
-                                              ("file,label\n0000.png,12\n", "line 2: expected 'file,label'"),
-                                              ("file,label\n0000.png\n", "line 2: expected 'file,label'")])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("file,label\n", "lists no items"),
+        ("file,label\n0000.png,12\n", "line 2: expected 'file,label'"),
+        ("file,label\n0000.png\n", "line 2: expected 'file,label'"),
+    ],
+)
 def test_a_bad_index_names_the_line_and_the_fix(copy_of, content, problem):
     (copy_of / data.LABELS).write_text(content)
     with pytest.raises(ValueError, match=problem) as info:
@@ -176,6 +183,7 @@ def test_the_error_names_the_file_when_it_happens_in_a_worker(copy_of):
 
 def test_seed_worker_seeds_numpy_and_random_from_torch():
     import random
+
     torch.manual_seed(1234)
     data.seed_worker(0)
     first = (np.random.rand(), random.random())
@@ -193,8 +201,14 @@ def test_spawned_workers_load_the_utils_dataset_and_give_the_same_batches(digits
     dataset = data.DigitsFolder(digits_root, data.Normalise(0.305, 0.376))
 
     def loader(**workers):
-        return DataLoader(dataset, batch_size=256, shuffle=True, generator=torch.Generator().manual_seed(0),
-                          worker_init_fn=data.seed_worker, **workers)
+        return DataLoader(
+            dataset,
+            batch_size=256,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(0),
+            worker_init_fn=data.seed_worker,
+            **workers,
+        )
 
     spawned = batches(loader(num_workers=2, multiprocessing_context="spawn"))
     in_process = batches(loader(num_workers=0))
@@ -207,8 +221,13 @@ def test_random_crops_in_workers_repeat_from_the_same_seed(digits_root):
     crops = data.Compose([data.RandomCrop(6, 6), data.Normalise(0.3, 0.4)])
 
     def run(seed):
-        loader = DataLoader(data.DigitsFolder(digits_root, crops), batch_size=8, num_workers=2,
-                            generator=torch.Generator().manual_seed(seed), worker_init_fn=data.seed_worker)
+        loader = DataLoader(
+            data.DigitsFolder(digits_root, crops),
+            batch_size=8,
+            num_workers=2,
+            generator=torch.Generator().manual_seed(seed),
+            worker_init_fn=data.seed_worker,
+        )
         out = []
         for x, _ in loader:
             out.append(x)
@@ -224,14 +243,17 @@ def test_a_dataset_defined_in_a_notebook_fails_under_spawn_in_a_real_kernel(tmp_
     """The pitfall notebook 06 explains, for real: a Jupyter kernel, spawn, a class from a cell."""
     nb = new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [new_code_cell(
-        "import os\nworker_errors = open('worker_errors.txt', 'w')\n"
-        "os.dup2(worker_errors.fileno(), 2)  # the workers' stderr, which the kernel does not always show\n"
-        "import torch\nfrom torch.utils.data import DataLoader, Dataset\n"
-        "class Numbers(Dataset):\n    def __len__(self):\n        return 8\n"
-        "    def __getitem__(self, index):\n        return torch.tensor(index)\n"
-        "loader = DataLoader(Numbers(), batch_size=4, num_workers=1, multiprocessing_context='spawn')\n"
-        "next(iter(loader))")]
+    nb.cells = [
+        new_code_cell(
+            "import os\nworker_errors = open('worker_errors.txt', 'w')\n"
+            "os.dup2(worker_errors.fileno(), 2)  # the workers' stderr, which the kernel does not always show\n"
+            "import torch\nfrom torch.utils.data import DataLoader, Dataset\n"
+            "class Numbers(Dataset):\n    def __len__(self):\n        return 8\n"
+            "    def __getitem__(self, index):\n        return torch.tensor(index)\n"
+            "loader = DataLoader(Numbers(), batch_size=4, num_workers=1, multiprocessing_context='spawn')\n"
+            "next(iter(loader))"
+        )
+    ]
     nb, failed, error = nbrun.execute(nb, tmp_path)
     assert failed == 0
     text = nbrun.text_of(nb.cells[0])

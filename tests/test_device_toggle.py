@@ -1,4 +1,5 @@
 """The CUDA toggle: its cell in every notebook, the environment override, and the fallback without a GPU."""
+
 import os
 
 import papermill
@@ -54,8 +55,10 @@ def test_environment_variable_overrides_the_cell():
     assert said == ["Device in use: cpu"]
 
 
-@pytest.mark.parametrize("asked, source, env", [("gpu", "DEVICE", {}), ("cuda", "COURSE_DEVICE", {"COURSE_DEVICE": "tpu"}),
-                                               ("cpu:1", "DEVICE", {})])
+@pytest.mark.parametrize(
+    "asked, source, env",
+    [("gpu", "DEVICE", {}), ("cuda", "COURSE_DEVICE", {"COURSE_DEVICE": "tpu"}), ("cpu:1", "DEVICE", {})],
+)
 def test_unknown_device_names_the_setting_and_the_choices(asked, source, env):
     with pytest.raises(ValueError) as info:
         devices.choose_device(asked, environ=env, announce=lambda s: None)
@@ -73,8 +76,9 @@ def test_first_code_cell_is_the_toggle(path):
     assert all(f'"{c}"' in toggle.source for c in devices.CHOICES), "its comment lists the choices"
     assert "COURSE_DEVICE" in toggle.source
     assert any(c.cell_type == "markdown" for c in cells[:first]), "the introduction comes first"
-    resolver = next(c for c in cells[first + 1:]
-                    if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", []))
+    resolver = next(
+        c for c in cells[first + 1 :] if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])
+    )
     assert "devices.choose_device(DEVICE)" in resolver.source, "the next code cell (after Colab's) resolves the device"
 
 
@@ -90,8 +94,14 @@ def test_papermill_sets_cuda_and_the_notebook_runs_to_the_end_without_a_gpu(tmp_
     try:
         os.environ.clear()
         os.environ.update(env)
-        papermill.execute_notebook(str(source), str(out), parameters={"DEVICE": "cuda"}, cwd=str(nbrun.SOLUTIONS),
-                                   kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(source),
+            str(out),
+            parameters={"DEVICE": "cuda"},
+            cwd=str(nbrun.SOLUTIONS),
+            kernel_name="python3",
+            progress_bar=False,
+        )
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -103,8 +113,9 @@ def test_papermill_sets_cuda_and_the_notebook_runs_to_the_end_without_a_gpu(tmp_
 
 
 def test_environment_variable_reaches_the_notebook():
-    nb, failed, error = nbrun.execute(nbrun.read(nbrun.SOLUTIONS / "01_raw_tensors.ipynb"), nbrun.SOLUTIONS,
-                                      env={"COURSE_DEVICE": "quantum"})
+    nb, failed, error = nbrun.execute(
+        nbrun.read(nbrun.SOLUTIONS / "01_raw_tensors.ipynb"), nbrun.SOLUTIONS, env={"COURSE_DEVICE": "quantum"}
+    )
     toggle = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     resolver = next(i for i in range(toggle + 1, len(nb.cells)) if "choose_device(" in nb.cells[i].source)
     assert error is not None and failed == resolver, "the resolving cell, right after the toggle, must stop the run"

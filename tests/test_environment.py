@@ -1,5 +1,6 @@
 """environment.yml (conda) and requirements.txt (pip) ask for the same Python and the same pins, and every package
 the course's code imports is pinned there."""
+
 import ast
 import importlib.metadata
 import re
@@ -8,8 +9,8 @@ import sys
 import nbformat
 import yaml
 
-from tests.nbrun import ROOT
 import course
+from tests.nbrun import ROOT
 
 
 def requirement_pins():
@@ -61,7 +62,7 @@ def top_level_imports(source):
 
 
 def code_of_notebook(path):
-    """Returns the code cells of the notebook at `path` as one Python source, IPython magics and shell lines left out."""
+    """Returns the code cells of the notebook at `path` as one Python source, without IPython magics and shell lines."""
     cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     lines = [line for cell in cells for line in cell.splitlines() if not line.lstrip().startswith(("%", "!"))]
     return "\n".join(lines)
@@ -93,8 +94,9 @@ def unpinned_imports(found, pins):
         for module in sorted(modules - LOCAL_MODULES - set(sys.stdlib_module_names)):
             distributions = {canonical(d) for d in providers.get(module, [])}
             if not distributions & pinned:
-                problems.append(f"{module} ({', '.join(sorted(distributions)) or 'no installed package'}) "
-                                f"imported by {path}")
+                problems.append(
+                    f"{module} ({', '.join(sorted(distributions)) or 'no installed package'}) imported by {path}"
+                )
     return problems
 
 
@@ -102,13 +104,16 @@ def test_every_imported_package_is_pinned_in_requirements():
     found = imports_by_file()
     assert len(found) > 30 and "networkx" in found["utils/graphs.py"], "the import scan found too little"
     problems = unpinned_imports(found, requirement_pins())
-    assert not problems, ("imported but not pinned in requirements.txt (and environment.yml); add them with the "
-                          "installed version (`pip list`):\n" + "\n".join(problems))
+    assert not problems, (
+        "imported but not pinned in requirements.txt (and environment.yml); add them with the "
+        "installed version (`pip list`):\n" + "\n".join(problems)
+    )
 
 
 def test_the_pin_check_catches_an_import_that_arrives_only_as_a_dependency():
     found = {"utils/graphs.py": top_level_imports("import networkx as nx\nfrom PIL import Image\nimport os, utils\n")}
     pins = [p for p in requirement_pins() if not p.startswith("networkx==")]
     assert unpinned_imports(found, pins) == ["networkx (networkx) imported by utils/graphs.py"]
-    assert unpinned_imports({"x.py": {"no_such_module_anywhere"}}, pins) == \
-        ["no_such_module_anywhere (no installed package) imported by x.py"]
+    assert unpinned_imports({"x.py": {"no_such_module_anywhere"}}, pins) == [
+        "no_such_module_anywhere (no installed package) imported by x.py"
+    ]

@@ -3,6 +3,7 @@
 Each run builds the student notebook with the first k solutions filled in (the same generator that writes
 notebooks/) and executes it in a fresh kernel in notebooks/, as a student would.
 """
+
 import re
 
 import pytest
@@ -48,12 +49,17 @@ SHOWN_ERROR = re.compile(r"checks\.shows_error\(\s*([\w.]+),\s*\"([^\"]*)\"")
 
 def shown_errors(nb):
     """Returns [(cell index, exception name, message fragment)] for each checks.shows_error call in `nb`."""
-    return [(i, kind.rsplit(".", 1)[-1], match) for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            for kind, match in SHOWN_ERROR.findall(c.source)]
+    return [
+        (i, kind.rsplit(".", 1)[-1], match)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for kind, match in SHOWN_ERROR.findall(c.source)
+    ]
 
 
-@pytest.mark.parametrize("path", [p for p in nbrun.solution_paths() if shown_errors(nbrun.read(p))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in nbrun.solution_paths() if shown_errors(nbrun.read(p))], ids=lambda p: p.name
+)
 def test_errors_shown_on_purpose_really_happen(path):
     """Each checks.shows_error cell printed its exception's last traceback line, in the stored and a fresh run.
 
@@ -61,11 +67,12 @@ def test_errors_shown_on_purpose_really_happen(path):
     """
     nb = nbrun.read(path)
     calls = sum(c.source.count("shows_error(") for c in nb.cells if c.cell_type == "code")
-    assert len(shown_errors(nb)) == calls, "write each call as checks.shows_error(ErrorType, \"fragment\", ...)"
+    assert len(shown_errors(nb)) == calls, 'write each call as checks.shows_error(ErrorType, "fragment", ...)'
     fresh, failed, error = nbrun.execute(nbrun.read(path), nbrun.SOLUTIONS)
     assert error is None, f"cell {failed} failed:\n{error}"
     for i, kind, match in shown_errors(nb):
         for run, name in ((nb, "stored"), (fresh, "fresh")):
             lines = nbrun.text_of(run.cells[i]).splitlines()
-            assert any(line.startswith(f"{kind}: ") and match in line for line in lines), \
+            assert any(line.startswith(f"{kind}: ") and match in line for line in lines), (
                 f"cell {i} did not show {kind}: ...{match}... ({name} run): {lines}"
+            )

@@ -1,10 +1,11 @@
 """utils.graphs: the graph autograd recorded, as a networkx DiGraph, drawn with matplotlib only."""
+
 import matplotlib
 import pytest
 import torch
 
 matplotlib.use("Agg")  # only for this test process; the notebooks keep the inline backend
-from utils import graphs  # noqa: E402
+from utils import graphs
 
 
 def two_layer_loss(x, y, w1, w2):
@@ -24,13 +25,30 @@ def test_known_expression_gives_its_nodes_edges_and_layers():
     b = torch.tensor(3.0, requires_grad=True)
     c = torch.tensor(4.0)  # requires no grad: not in the graph
     graph = graphs.autograd_graph(a * b + a * c, {"a": a, "b": b}, output_name="f")
-    assert set(graph.edges) == {("a", "MulBackward0"), ("b", "MulBackward0"), ("a", "MulBackward0 #2"),
-                                ("MulBackward0", "AddBackward0"), ("MulBackward0 #2", "AddBackward0"),
-                                ("AddBackward0", "f")}
-    assert dict(graph.nodes(data="kind")) == {"a": "leaf", "b": "leaf", "MulBackward0": "op",
-                                              "MulBackward0 #2": "op", "AddBackward0": "op", "f": "output"}
-    assert dict(graph.nodes(data="layer")) == {"a": 0, "b": 0, "MulBackward0": 1, "MulBackward0 #2": 1,
-                                               "AddBackward0": 2, "f": 3}
+    assert set(graph.edges) == {
+        ("a", "MulBackward0"),
+        ("b", "MulBackward0"),
+        ("a", "MulBackward0 #2"),
+        ("MulBackward0", "AddBackward0"),
+        ("MulBackward0 #2", "AddBackward0"),
+        ("AddBackward0", "f"),
+    }
+    assert dict(graph.nodes(data="kind")) == {
+        "a": "leaf",
+        "b": "leaf",
+        "MulBackward0": "op",
+        "MulBackward0 #2": "op",
+        "AddBackward0": "op",
+        "f": "output",
+    }
+    assert dict(graph.nodes(data="layer")) == {
+        "a": 0,
+        "b": 0,
+        "MulBackward0": 1,
+        "MulBackward0 #2": 1,
+        "AddBackward0": 2,
+        "f": 3,
+    }
     assert graph.nodes["a"]["tensor"] is a and graph.nodes["f"]["label"] == "f\nscalar"
 
 

@@ -1,4 +1,5 @@
 """utils.seeding, utils.timing, utils.plot, and that importing utils has no side effects."""
+
 import random
 import subprocess
 import sys
@@ -9,13 +10,14 @@ import pytest
 import torch
 
 matplotlib.use("Agg")  # only for this test process; the notebooks keep the inline backend
-from utils import plot, seeding, timing  # noqa: E402
+from utils import plot, seeding, timing
 
 
 def test_seed_all_repeats_every_generator():
     def draw():
         g = seeding.seed_all(7)
         return random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=g).item()
+
     assert draw() == draw()
     assert seeding.seed_all(8).initial_seed() == 8
 
@@ -52,9 +54,11 @@ def test_loss_curve_explains_bad_input():
 
 
 def test_importing_utils_prints_and_seeds_nothing():
-    code = ("import torch; torch.manual_seed(123); a = torch.rand(1).item(); torch.manual_seed(123); "
-            "import utils.checks, utils.device, utils.plot, utils.seeding, utils.timing; "
-            "assert torch.rand(1).item() == a")
+    code = (
+        "import torch; torch.manual_seed(123); a = torch.rand(1).item(); torch.manual_seed(123); "
+        "import utils.checks, utils.device, utils.plot, utils.seeding, utils.timing; "
+        "assert torch.rand(1).item() == a"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""

@@ -1,4 +1,5 @@
 """tools/kernel_env.py: the reproducible kernel settings, and the knob that checks outputs under other CPU kernels."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,11 @@ def test_course_cpu_capability_switches_the_kernels_of_a_real_process():
     assert env["ATEN_CPU_CAPABILITY"] == "avx2"
     probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
     for wanted, shown in (("avx2", "AVX2"), ("default", "DEFAULT")):
-        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                                env=kernel_env.apply({"COURSE_CPU_CAPABILITY": wanted}))
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=kernel_env.apply({"COURSE_CPU_CAPABILITY": wanted}),
+        )
         assert result.stdout.strip() == shown, result.stdout + result.stderr

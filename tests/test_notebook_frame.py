@@ -4,6 +4,7 @@ The Colab cell is tried for real as far as this machine allows: outside Colab it
 fake `google.colab` module, in a fresh virtual environment where `utils` is not importable, it must clone the
 course (a local clone stands in for GitHub), make `utils` importable and run its pip step.
 """
+
 import copy
 import json
 import subprocess
@@ -54,11 +55,21 @@ def test_slide_types_follow_the_rules():
     nb = nf.frame(notebook(*MODEL))
     colab = 3  # inserted right after the toggle
     assert nb.cells[colab].metadata["tags"] == [nf.COLAB_TAG]
-    assert kinds(nb) == ["slide",                              # the title
-                         "skip", "skip", "skip", "skip", "skip",  # toggle heading .. the device cell, Colab's included
-                         "slide", "fragment", "subslide",      # a section, its code, code after code
-                         "subslide", "fragment", "skip",       # a concept and its code; an empty cell
-                         "slide"]
+    assert kinds(nb) == [
+        "slide",  # the title
+        "skip",
+        "skip",
+        "skip",
+        "skip",
+        "skip",  # toggle heading .. the device cell, Colab's included
+        "slide",
+        "fragment",
+        "subslide",  # a section, its code, code after code
+        "subslide",
+        "fragment",
+        "skip",  # a concept and its code; an empty cell
+        "slide",
+    ]
 
 
 def test_an_author_tag_overrides_the_rule_and_a_misspelt_one_is_named():
@@ -94,9 +105,11 @@ def test_every_notebook_is_framed(path):
     """Refresh frames a notebook; one built or edited since then and not refreshed fails here."""
     stored = nbrun.read(path)
     framed = nf.frame(copy.deepcopy(stored))
-    assert [c.source for c in stored.cells] == [c.source for c in framed.cells] and \
-        [c.metadata.get("slideshow") for c in stored.cells] == [c.metadata.get("slideshow") for c in framed.cells], \
+    assert [c.source for c in stored.cells] == [c.source for c in framed.cells] and [
+        c.metadata.get("slideshow") for c in stored.cells
+    ] == [c.metadata.get("slideshow") for c in framed.cells], (
         f"{path.name} lacks the current Colab cell or slide metadata: run `python3 course.py refresh {path.stem[:2]}`"
+    )
     student = nbrun.read(nbrun.STUDENTS / path.name)
     assert sum(nf.COLAB_TAG in c.metadata.get("tags", []) for c in student.cells) == 1
     colab = next(c for c in stored.cells if nf.COLAB_TAG in c.metadata.get("tags", []))
@@ -115,8 +128,10 @@ def run_python(python, code, cwd):
 
 
 def test_outside_colab_the_cell_does_nothing_and_prints_nothing(tmp_path):
-    code = ("import os, sys; before = (list(sys.path), os.getcwd())\n" + nf.colab_source() + "\n"
-            "assert (list(sys.path), os.getcwd()) == before, 'the cell changed sys.path or the folder'\n")
+    code = (
+        "import os, sys; before = (list(sys.path), os.getcwd())\n" + nf.colab_source() + "\n"
+        "assert (list(sys.path), os.getcwd()) == before, 'the cell changed sys.path or the folder'\n"
+    )
     result = run_python(sys.executable, code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""

@@ -1,4 +1,5 @@
 """Stored notebooks are clean: outputs from one top-to-bottom run, no error outputs, no machine paths."""
+
 import re
 
 import nbformat
@@ -25,11 +26,13 @@ def test_notebook_is_valid_and_clean(path):
     for i, cell in enumerate(nb.cells):
         # papermill fails on any error output and Colab's Run all stops at the first: show errors with
         # checks.shows_error instead (the raises-exception tag helps only nbval, nbclient and JupyterLab)
-        assert "raises-exception" not in cell.metadata.get("tags", []), \
+        assert "raises-exception" not in cell.metadata.get("tags", []), (
             f"cell {i} is tagged raises-exception: show its error with checks.shows_error instead"
+        )
         for out in cell.get("outputs", []):
-            assert out.output_type != "error", \
+            assert out.output_type != "error", (
                 f"cell {i}: stored error {out.ename}; an error shown on purpose goes through checks.shows_error"
+            )
             if out.output_type == "stream":
                 assert out.name == "stdout", f"cell {i}: stderr output (a warning?) would differ between machines"
             text = nbrun.text_of({"outputs": [out]})

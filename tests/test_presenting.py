@@ -4,6 +4,7 @@ At JupyterLab's presenting zoom a 1280x800 projector shows about 25 lines of cod
 without scrolling; a figure wider than 10 inches (1000 pixels at matplotlib's 100 dpi) is shrunk to fit the
 window, and its text with it.
 """
+
 import re
 
 import pytest
@@ -37,17 +38,25 @@ def test_figures_fit_a_projector(path):
     for i, cell in code_cells(path):
         for size in FIGURE.finditer(nbrun.text_of(cell)):
             width, height = int(size[1]), int(size[2])
-            assert width <= MAX_FIGURE[0] and height <= MAX_FIGURE[1], \
+            assert width <= MAX_FIGURE[0] and height <= MAX_FIGURE[1], (
                 f"{path.name}, cell {i}: a {width}x{height} figure is shrunk on a projector: use figsize <= (10, 7)"
+            )
             assert width >= 400, f"{path.name}, cell {i}: a {width}-pixel-wide figure is hard to read from the back"
 
 
 def test_the_limits_catch_a_long_cell(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
-    nb = new_notebook(cells=[new_code_cell("\n".join(f"x{i} = {i}" for i in range(MAX_LINES + 1))),
-                             new_code_cell("plt.show()", outputs=[new_output(
-                                 "display_data", data={"text/plain": "<Figure size 1600x500 with 1 Axes>"})])])
+
+    nb = new_notebook(
+        cells=[
+            new_code_cell("\n".join(f"x{i} = {i}" for i in range(MAX_LINES + 1))),
+            new_code_cell(
+                "plt.show()",
+                outputs=[new_output("display_data", data={"text/plain": "<Figure size 1600x500 with 1 Axes>"})],
+            ),
+        ]
+    )
     path = tmp_path / "99_long.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(AssertionError, match="26 lines"):

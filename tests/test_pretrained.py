@@ -1,5 +1,6 @@
 """utils.pretrained: safe loading (missing, tampered, truncated, booby-trapped files), the local server, the probe,
 and notebook 07's exercise checks fed typical wrong answers."""
+
 import copy
 import hashlib
 import pickle
@@ -46,7 +47,7 @@ def test_a_missing_file_names_the_file_and_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         pretrained.load_checkpoint(missing, sha256="12345678")
     message = str(info.value)
-    assert str(missing) in message and "does not exist" in message and "python tools/train_zoo.py" in message
+    assert str(missing) in message and "does not exist" in message and "python -m tools.train_zoo" in message
 
 
 def test_a_tampered_file_fails_the_hash_check(checkpoint):
@@ -75,7 +76,7 @@ def test_a_truncated_file_is_named_truncated_when_the_size_is_known(checkpoint):
         pretrained.load_checkpoint(path)  # with neither, torch.load fails and the message explains
     message = str(info.value)
     assert str(path) in message and "could not be loaded with weights_only=True" in message
-    assert "truncated" in message and "python tools/train_zoo.py" in message
+    assert "truncated" in message and "python -m tools.train_zoo" in message
 
 
 class _Payload:
@@ -117,8 +118,9 @@ def test_torch_hub_check_hash_downloads_once_then_uses_the_cache(checkpoint, tmp
     cache = tmp_path / "cache"
     for expected_requests in ([f"/{path.name}"], []):
         with pretrained.serve_folder(path.parent) as server:
-            loaded = torch.hub.load_state_dict_from_url(server.url + path.name, model_dir=str(cache),
-                                                        check_hash=True, weights_only=True, progress=False)
+            loaded = torch.hub.load_state_dict_from_url(
+                server.url + path.name, model_dir=str(cache), check_hash=True, weights_only=True, progress=False
+            )
         assert server.requests == expected_requests
         assert all(torch.equal(loaded[k], state[k]) for k in state)
 
@@ -141,13 +143,19 @@ def test_check_sha256_passes_with_one_line(capsys):
     assert capsys.readouterr().out == f"check passed: file_sha256 matches the published sha256 {SHA[:8]}...\n"
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (hashlib.sha256(b"weights").digest(), r"is bytes \(32 of them\), not hex text.*\.hexdigest\(\), not \.digest\(\)"),
-    (hashlib.md5(b"weights").hexdigest(), "has 32 characters, which looks like an md5"),
-    (hashlib.sha1(b"weights").hexdigest(), "has 40 characters, which looks like a sha1"),
-    (None, "should be a str of 64 hex digits, but it is a NoneType"),
-    (hashlib.sha256(b"weight").hexdigest(), r"does not match the published sha256.*binary mode \('rb'\)"),
-])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            hashlib.sha256(b"weights").digest(),
+            r"is bytes \(32 of them\), not hex text.*\.hexdigest\(\), not \.digest\(\)",
+        ),
+        (hashlib.md5(b"weights").hexdigest(), "has 32 characters, which looks like an md5"),
+        (hashlib.sha1(b"weights").hexdigest(), "has 40 characters, which looks like a sha1"),
+        (None, "should be a str of 64 hex digits, but it is a NoneType"),
+        (hashlib.sha256(b"weight").hexdigest(), r"does not match the published sha256.*binary mode \('rb'\)"),
+    ],
+)
 def test_check_sha256_names_typical_mistakes(wrong, expected):
     with pytest.raises(checks.CheckFailed, match=f"(?s){expected}"):
         pretrained.check_sha256("file_sha256", wrong, SHA)
@@ -165,8 +173,11 @@ def test_check_loaded_model_catches_random_weights(capsys):
         pretrained.check_loaded_model("model", state, state)  # returned the state_dict, not the model
     with pytest.raises(checks.CheckFailed, match="has the parameters"):
         pretrained.check_loaded_model("model", nn.Linear(4, 2), state)  # another model
-    with pytest.raises(checks.CheckFailed, match=r"(?s)linear2.weight has shape \(5, 3\), the checkpoint's "
-                       r"\(2, 3\): it is another model.*entry point's name"):
+    with pytest.raises(
+        checks.CheckFailed,
+        match=r"(?s)linear2.weight has shape \(5, 3\), the checkpoint's "
+        r"\(2, 3\): it is another model.*entry point's name",
+    ):
         pretrained.check_loaded_model("model", models.TwoLayerNet(4, 3, 5), state)  # loaded the wrong zoo model
 
 
@@ -181,6 +192,7 @@ def test_check_loaded_model_blames_the_name_not_pretrained_for_another_zoo_model
 
 
 # ---- Exercise 2: freeze and replace the head --------------------------------------------------------------------
+
 
 @pytest.fixture
 def base():
@@ -198,8 +210,10 @@ def right_answer(model, num_classes=3):
 def test_the_right_answer_passes(base, capsys):
     model, x = base
     pretrained.check_fine_tune_model(right_answer(model), model, 3, x)
-    assert capsys.readouterr().out == ("check passed: output shape (5, 3); the new linear2 trains (303 numbers); "
-                                       "the pretrained layers are frozen (6500 numbers)\n")
+    assert capsys.readouterr().out == (
+        "check passed: output shape (5, 3); the new linear2 trains (303 numbers); "
+        "the pretrained layers are frozen (6500 numbers)\n"
+    )
 
 
 def forgot_to_freeze(model):
@@ -252,19 +266,31 @@ def named_the_new_head_fc(model):
     return model
 
 
-@pytest.mark.parametrize("mistake, expected", [
-    (set_an_attribute_instead_of_freezing, r"`model.requires_grad = False` only gave the module a new attribute"
-                                           r".*model.requires_grad_\(False\) \(with the underscore\)"),
-    (named_the_new_head_fc, r"new layer 'fc', but its forward never calls it.*shape \(5, 7\).*model.linear2 ="),
-    (forgot_to_freeze, r"linear1.weight still requires grad: the pretrained layers are not frozen.*requires_grad_\(False\)"),
-    (froze_the_new_head_too, "linear2.weight does not require grad: the new head is frozen too"),
-    (froze_after_replacing, "linear2.weight does not require grad: the new head is frozen too"),
-    (kept_all_ten_digits, r"output has shape \(5, 10\) but should be \(5, 3\).*one output per class.*nn.Linear\(H, 3\)"),
-    (kept_the_old_head, r"output has shape \(5, 7\) but should be \(5, 3\)"),
-    (changed_the_pretrained_weights, "linear1.weight differs from the pretrained weights"),
-    (lambda model: None, "fine_tune_model returned None.*return model"),
-    (lambda model: model, "is the pretrained model itself.*copy.deepcopy"),
-])
+@pytest.mark.parametrize(
+    "mistake, expected",
+    [
+        (
+            set_an_attribute_instead_of_freezing,
+            r"`model.requires_grad = False` only gave the module a new attribute"
+            r".*model.requires_grad_\(False\) \(with the underscore\)",
+        ),
+        (named_the_new_head_fc, r"new layer 'fc', but its forward never calls it.*shape \(5, 7\).*model.linear2 ="),
+        (
+            forgot_to_freeze,
+            r"linear1.weight still requires grad: the pretrained layers are not frozen.*requires_grad_\(False\)",
+        ),
+        (froze_the_new_head_too, "linear2.weight does not require grad: the new head is frozen too"),
+        (froze_after_replacing, "linear2.weight does not require grad: the new head is frozen too"),
+        (
+            kept_all_ten_digits,
+            r"output has shape \(5, 10\) but should be \(5, 3\).*one output per class.*nn.Linear\(H, 3\)",
+        ),
+        (kept_the_old_head, r"output has shape \(5, 7\) but should be \(5, 3\)"),
+        (changed_the_pretrained_weights, "linear1.weight differs from the pretrained weights"),
+        (lambda model: None, "fine_tune_model returned None.*return model"),
+        (lambda model: model, "is the pretrained model itself.*copy.deepcopy"),
+    ],
+)
 def test_typical_mistakes_are_named(base, mistake, expected):
     model, x = base
     with pytest.raises(checks.CheckFailed, match=f"(?s){expected}"):

@@ -10,6 +10,7 @@ Each run is a separate process from the venv's bin, in the kernel environment of
 output to a temporary folder. The runs selected are started together (one more at a time than there are cores)
 when the first test here needs one, and each test waits for its own. On 2 cores the 24 runs take 2.5-3 minutes.
 """
+
 import os
 import subprocess
 import sys
@@ -28,8 +29,17 @@ BIN = Path(sys.executable).parent  # the venv's bin: papermill and jupyter-nbcon
 RUNNERS = {
     "papermill-cpu": lambda src, out: [BIN / "papermill", "--no-progress-bar", src, out, "-p", "DEVICE", "cpu"],
     "papermill-cuda": lambda src, out: [BIN / "papermill", "--no-progress-bar", src, out, "-p", "DEVICE", "cuda"],
-    "nbconvert": lambda src, out: [BIN / "jupyter-nbconvert", "--to", "notebook", "--execute", src,
-                                   "--output", out.name, "--output-dir", out.parent],
+    "nbconvert": lambda src, out: [
+        BIN / "jupyter-nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        src,
+        "--output",
+        out.name,
+        "--output-dir",
+        out.parent,
+    ],
 }
 RUN_TIMEOUT = 600  # seconds for one notebook under one runner
 PORT_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
@@ -57,8 +67,14 @@ def run(runner, source, out):
     """
     started = time.perf_counter()
     for attempt in range(2):
-        done = subprocess.run([str(a) for a in RUNNERS[runner](source, out)], cwd=source.parent, env=runner_env(),
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        done = subprocess.run(
+            [str(a) for a in RUNNERS[runner](source, out)],
+            cwd=source.parent,
+            env=runner_env(),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
         log = done.stdout + done.stderr
         if done.returncode == 0 or not any(race in log for race in PORT_RACE) or attempt:
             return done.returncode, log, time.perf_counter() - started
@@ -67,8 +83,11 @@ def run(runner, source, out):
 @pytest.fixture(scope="module")
 def runs(request, tmp_path_factory):
     """Returns {(runner, notebook name): (future of run(...), output path)} for the cases this session selected."""
-    selected = [item.callspec.params["case"] for item in request.session.items  # nbval's cells have no module
-                if getattr(item, "module", None) is request.module and hasattr(item, "callspec")]
+    selected = [
+        item.callspec.params["case"]
+        for item in request.session.items  # nbval's cells have no module
+        if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
+    ]
     data.write_digits()  # notebook 06's folder, written once before several runs could race to write it
     folder = tmp_path_factory.mktemp("runners")
     workers = min(4, (os.cpu_count() or 2) + 1)  # a kernel waits at times (start, sleeps): one more than the cores
@@ -94,8 +113,9 @@ def test_notebook_runs_to_the_end(case, runs):
     assert not errors, f"{runner}: {path.name} left error outputs (Colab's Run all stops at the first): {errors}"
     text = "".join(nbrun.text_of(c) for c in nb.cells)
     if runner == "papermill-cuda" and not torch.cuda.is_available():
-        assert text.count("falling back to the CPU.") == 1 and 'DEVICE asked for "cuda", but ' in text, \
+        assert text.count("falling back to the CPU.") == 1 and 'DEVICE asked for "cuda", but ' in text, (
             "asking for cuda without a GPU should print one fallback line"
+        )
         assert "Device in use: cpu" in text
     elif runner == "papermill-cuda":
         assert "Device in use: cuda" in text

@@ -10,6 +10,7 @@ for the module, with every request that is not a local file aborted and recorded
 - no slide is cut off: each one's box lies inside the view, and one taller than the view scrolls to its bottom.
 A synthetic deck with a very tall cell shows that the cut-off measurement can fail.
 """
+
 import re
 import shutil
 import struct
@@ -23,8 +24,15 @@ from tests import nbrun
 from tools import slides
 
 VIEW = {"width": 1280, "height": 800}
-BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+BROWSER_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DECKS = [(folder, path.stem) for folder in slides.DECKS for path in nbrun.solution_paths()]
 DECK_IDS = [f"{f}/{s}" for f, s in DECKS]
 NO_CHROMIUM = "no Chromium: `python3 course.py test` installs it where it can (apt-get)"
@@ -89,8 +97,10 @@ def first_section(stem):
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     if slides.assets_missing():
-        pytest.fail(f"the slide assets are not staged in {slides.ASSET_CACHE}: run `python3 course.py setup` "
-                    "(it fetches reveal.js & co. from the npm registry with npm, once)")
+        pytest.fail(
+            f"the slide assets are not staged in {slides.ASSET_CACHE}: run `python3 course.py setup` "
+            "(it fetches reveal.js & co. from the npm registry with npm, once)"
+        )
     out = tmp_path_factory.mktemp("slides")
     slides.build(out)
     return out
@@ -103,8 +113,9 @@ def browser():
         pytest.skip(NO_CHROMIUM)
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (requirements.txt)")
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), args=BROWSER_FLAGS,
-                                              ignore_default_args=["--hide-scrollbars"])
+        launched = playwright.chromium.launch(
+            executable_path=chromium(), args=BROWSER_FLAGS, ignore_default_args=["--hide-scrollbars"]
+        )
         yield launched
         launched.close()
 
@@ -127,8 +138,11 @@ class Page:
         `fresh`, where the deck is open already) by going back there with every fragment hidden and nothing scrolled."""
         if not fresh and self.page.url.split("#")[0] == deck.as_uri():
             h, v = (int(i) for i in f"{where or 0}/0".split("/")[:2])
-            self.page.evaluate("([h, v]) => { Reveal.slide(h, v, -1); document.querySelectorAll('.reveal .slides "
-                               "section').forEach(s => { s.scrollTop = 0; }); }", [h, v])
+            self.page.evaluate(
+                "([h, v]) => { Reveal.slide(h, v, -1); document.querySelectorAll('.reveal .slides "
+                "section').forEach(s => { s.scrollTop = 0; }); }",
+                [h, v],
+            )
             return self.page
         self.page.goto("about:blank")
         self.page.goto(deck.as_uri() + (f"#/{where}" if where else ""))
@@ -159,21 +173,32 @@ def page(browser):
 
 
 def test_markdown_is_cut_at_headings_and_exercise_stubs_become_prompts():
-    nb = new_notebook(cells=[
-        new_markdown_cell("## Then vs now\nold\n## Summary\n- a\n### Detail\nb",
-                          metadata={"slideshow": {"slide_type": "slide"}}),
-        new_code_cell("def f():\n    # Exercise 1: return 1.\n"
-                      "    raise NotImplementedError('Exercise 1 is not done yet: return 1. Replace this raise line')\n"
-                      "    return x")])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "## Then vs now\nold\n## Summary\n- a\n### Detail\nb", metadata={"slideshow": {"slide_type": "slide"}}
+            ),
+            new_code_cell(
+                "def f():\n    # Exercise 1: return 1.\n"
+                "    raise NotImplementedError('Exercise 1 is not done yet: return 1. Replace this raise line')\n"
+                "    return x"
+            ),
+        ]
+    )
     student = slides.deck_notebook(nb, student=True)
     assert [c.source.splitlines()[0] for c in student.cells[:3]] == ["## Then vs now", "## Summary", "### Detail"]
     assert [c.metadata["slideshow"]["slide_type"] for c in student.cells[:3]] == ["slide", "slide", "subslide"]
     assert student.cells[3].source == "def f():\n    # Exercise 1: return 1.\n    ...  # your code here\n    return x"
     assert "NotImplementedError" in slides.deck_notebook(nb, student=False).cells[3].source
-    solution = new_notebook(cells=[new_code_cell("def f():\n    ### BEGIN SOLUTION Exercise 1: return 1\n"
-                                                 "    return 1\n    ### END SOLUTION")])
-    assert slides.deck_notebook(solution, student=False).cells[0].source == \
-        "def f():\n    # Exercise 1: return 1\n    return 1"
+    solution = new_notebook(
+        cells=[
+            new_code_cell("def f():\n    ### BEGIN SOLUTION Exercise 1: return 1\n    return 1\n    ### END SOLUTION")
+        ]
+    )
+    assert (
+        slides.deck_notebook(solution, student=False).cells[0].source
+        == "def f():\n    # Exercise 1: return 1\n    return 1"
+    )
     assert len(nb.cells) == 2, "the notebook itself is not changed"
 
 
@@ -244,13 +269,15 @@ def check_walk(states, total, key):
         where = f"slide {before['slide'] + 1} ({before['h']}/{before['v']})"
         if after["slide"] != before["slide"]:
             assert before["shown"] == before["fragments"], f"{key} left {where} with a fragment still hidden"
-            assert before["seen"] >= before["height"] - 1, \
+            assert before["seen"] >= before["height"] - 1, (
                 f"{key} left {where} before its end: saw {before['seen']} of {before['height']} px"
+            )
             assert after["shown"] == 0 and after["top"] == 0, f"{key} did not open the next slide at its top"
         elif after["shown"] != before["shown"]:
             assert after["shown"] == before["shown"] + 1, f"{key} showed several fragments at once on {where}"
-            assert after["top"] - 1 <= after["lastShownTop"] < after["top"] + after["visible"], \
+            assert after["top"] - 1 <= after["lastShownTop"] < after["top"] + after["visible"], (
                 f"the fragment {key} showed on {where} is out of view"
+            )
         else:
             assert after["top"] > before["top"], f"{key} did nothing on {where}"
             assert after["seen"] <= after["height"] + 1
@@ -295,11 +322,17 @@ def test_no_slide_is_cut_off(deck, page):
 
 def png(width, height):
     """Returns a grey PNG image of the given size (no imaging library needed)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -312,17 +345,24 @@ def tall_deck(decks):
 
     def fragment(source, output):
         return new_code_cell(source, metadata={"slideshow": {"slide_type": "fragment"}}, outputs=[output])
+
     image = {"image/png": base64.b64encode(png(600, 2000)).decode(), "text/plain": "<Figure>"}
-    nb = new_notebook(cells=[
-        slide("# A tall deck"),
-        slide("## A long output\n\nIts end is far below the view."),
-        fragment("for i in range(120):\n    print('line', i)",
-                 new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(120)))),
-        slide("## A tall figure"),
-        fragment("plt.show()", new_output("display_data", data=image)),
-        slide("## The end")])
-    body, _ = slides.exporter().from_notebook_node(slides.deck_notebook(nb, student=False),
-                                                   resources={"metadata": {"name": "tall"}})
+    nb = new_notebook(
+        cells=[
+            slide("# A tall deck"),
+            slide("## A long output\n\nIts end is far below the view."),
+            fragment(
+                "for i in range(120):\n    print('line', i)",
+                new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(120))),
+            ),
+            slide("## A tall figure"),
+            fragment("plt.show()", new_output("display_data", data=image)),
+            slide("## The end"),
+        ]
+    )
+    body, _ = slides.exporter().from_notebook_node(
+        slides.deck_notebook(nb, student=False), resources={"metadata": {"name": "tall"}}
+    )
     deck = decks / "synthetic" / "tall.slides.html"  # beside the real decks, so that ../assets/ is there
     deck.parent.mkdir(exist_ok=True)
     deck.write_text(body, encoding="utf-8")
@@ -340,8 +380,10 @@ def test_the_cut_off_check_sees_a_tall_slide_and_the_deck_lets_it_scroll(tall_de
     [(width, height)] = measured[2]["images"]
     assert 0 < height <= VIEW["height"] and abs(width / height - 0.3) < 0.01, "the figure was not scaled to fit"
     # Without the deck's scrolling and figure scaling (reveal.js's own layout), the same measurement fails.
-    page.page.add_style_tag(content=".reveal .slides section { max-height: none !important; overflow: visible "
-                                    "!important; } .reveal .slides section img { max-height: none !important; }")
+    page.page.add_style_tag(
+        content=".reveal .slides section { max-height: none !important; overflow: visible "
+        "!important; } .reveal .slides section img { max-height: none !important; }"
+    )
     problems = "\n".join(cut_off(page.page.evaluate(MEASURE)))
     assert "slide 2 (1/0" in problems and "is not inside the 800 px view" in problems, problems
     assert "does not fit the slide" in problems, problems
@@ -375,8 +417,13 @@ def test_screenshots_of_a_title_a_code_slide_a_long_slide_a_figure_and_a_student
     prompt = where(page.open(student), "s.textContent.includes('# your code here')")
     figure = where(page.open(solutions), "s.querySelector('img')")
     long_ = next(m["where"] for m in page.page.evaluate(MEASURE) if m["overflow"] > 1)
-    shots = {"title": (solutions, "0", 0), "code": (solutions, "1/1", 1), "prompt": (student, prompt, 1),
-             "long": (solutions, long_, 1), "figure": (solutions, figure, 1)}
+    shots = {
+        "title": (solutions, "0", 0),
+        "code": (solutions, "1/1", 1),
+        "prompt": (student, prompt, 1),
+        "long": (solutions, long_, 1),
+        "figure": (solutions, figure, 1),
+    }
     for name, (deck, at, presses) in shots.items():
         shown = page.open(deck, at)
         for _ in range(presses):

@@ -1,4 +1,5 @@
 """The student notebooks are generated from solutions/, are up to date, and leak no solution."""
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -23,8 +24,10 @@ def test_region_becomes_an_indented_stub_that_names_the_exercise():
 
 
 def test_filled_exercises_keep_their_code_without_markers():
-    nb = notebook("### BEGIN SOLUTION Exercise 1: a\nx = 1\n### END SOLUTION",
-                  "### BEGIN SOLUTION Exercise 2: b\ny = 2\n### END SOLUTION")
+    nb = notebook(
+        "### BEGIN SOLUTION Exercise 1: a\nx = 1\n### END SOLUTION",
+        "### BEGIN SOLUTION Exercise 2: b\ny = 2\n### END SOLUTION",
+    )
     out = sv.student_notebook(nb, filled={1})
     assert out.cells[0].source == "x = 1"
     assert "NotImplementedError" in out.cells[1].source
@@ -32,8 +35,12 @@ def test_filled_exercises_keep_their_code_without_markers():
 
 
 def test_outputs_kept_only_before_the_first_exercise_and_not_when_tagged():
-    nb = notebook("print('kept')", "print('answer')", "### BEGIN SOLUTION Exercise 1: a\nprint(42)\n### END SOLUTION",
-                  "print('check passed')")
+    nb = notebook(
+        "print('kept')",
+        "print('answer')",
+        "### BEGIN SOLUTION Exercise 1: a\nprint(42)\n### END SOLUTION",
+        "print('check passed')",
+    )
     nb.cells[1].metadata["tags"] = [sv.CLEAR_TAG]
     for cell in nb.cells:
         cell.outputs = [new_output("stream", name="stdout", text="some output\n")]
@@ -44,12 +51,15 @@ def test_outputs_kept_only_before_the_first_exercise_and_not_when_tagged():
     assert nb.cells[0].outputs, "the solutions notebook itself must not be changed"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("### BEGIN SOLUTION Exercise 1: a\nx = 1", "never closed"),
-    ("x = 1\n### END SOLUTION", "without a BEGIN"),
-    ("### BEGIN SOLUTION Exercise 1: a\n### BEGIN SOLUTION Exercise 2: b\n### END SOLUTION", "inside another"),
-    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "malformed marker"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION Exercise 1: a\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without a BEGIN"),
+        ("### BEGIN SOLUTION Exercise 1: a\n### BEGIN SOLUTION Exercise 2: b\n### END SOLUTION", "inside another"),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "malformed marker"),
+    ],
+)
 def test_malformed_markers_are_reported_with_their_place(source, message):
     with pytest.raises(sv.MarkerError, match=message) as info:
         sv.student_notebook(notebook("pass", source), name="demo.ipynb")
@@ -64,8 +74,11 @@ def test_markers_in_markdown_are_rejected():
 
 
 def test_student_notebooks_are_up_to_date():
-    stale = [str(p.relative_to(nbrun.ROOT)) for p, text in sv.expected_students().items()
-             if not p.exists() or p.read_text(encoding="utf-8") != text]
+    stale = [
+        str(p.relative_to(nbrun.ROOT))
+        for p, text in sv.expected_students().items()
+        if not p.exists() or p.read_text(encoding="utf-8") != text
+    ]
     orphans = sorted(set(nbrun.STUDENTS.glob("*.ipynb")) - set(sv.expected_students()))
     assert not stale, f"out of date: {stale}; run `python course.py students`"
     assert not orphans, f"student notebooks without a solution: {orphans}"

@@ -1,18 +1,20 @@
 """The Visdom server, and visdom's own client wrapped by utils.live, against the real thing: a server per test."""
+
 import json
 import os
-import sys
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.visdom_server import Server, free_port
+from tests.visdom_server import Server
+from tools.ports import free_port
 from utils import live
 
 
@@ -35,6 +37,7 @@ def shared_server(tmp_path_factory):
 def read_line(port, env, win):
     """Returns the ys of a line window, read with a plain Visdom client (not the course's helper)."""
     from visdom import Visdom
+
     vis = Visdom(server="http://127.0.0.1", port=port, env=env, raise_exceptions=True, use_incoming_socket=False)
     return json.loads(vis.get_window_data(win=win, env=env))["content"]["data"][0]["y"]
 
@@ -44,8 +47,16 @@ def client_for(env):
     from visdom import Visdom
 
     def make_client(port):
-        return Visdom(server="http://127.0.0.1", port=port, env=env, raise_exceptions=True, use_incoming_socket=False,
-                      username=os.environ.get("VISDOM_USERNAME"), password=os.environ.get("VISDOM_PASSWORD"))
+        return Visdom(
+            server="http://127.0.0.1",
+            port=port,
+            env=env,
+            raise_exceptions=True,
+            use_incoming_socket=False,
+            username=os.environ.get("VISDOM_USERNAME"),
+            password=os.environ.get("VISDOM_PASSWORD"),
+        )
+
     return make_client
 
 
@@ -59,8 +70,11 @@ def log_loss(vis, t, value, **opts):
 
 
 def test_server_listens_on_loopback_only(shared_server):
-    listening = [c.laddr for c in psutil.Process(shared_server.proc.pid).net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN]
+    listening = [
+        c.laddr
+        for c in psutil.Process(shared_server.proc.pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
     assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
 
 
@@ -138,8 +152,10 @@ def test_no_server_falls_back_at_once():
     vis, said = start(port, "none")
     assert time.perf_counter() - begin < 1.5
     assert vis.backend == "inline"
-    assert said == [f"No Visdom server answers at http://127.0.0.1:{port} (connection refused): plotting inline "
-                    "instead. Start one with `python3 course.py visdom`, then run this cell again."]
+    assert said == [
+        f"No Visdom server answers at http://127.0.0.1:{port} (connection refused): plotting inline "
+        "instead. Start one with `python3 course.py visdom`, then run this cell again."
+    ]
 
 
 def test_server_frozen_before_start_falls_back_in_bounded_time(server):
@@ -154,9 +170,18 @@ def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,900", "--virtual-time-budget=10000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+    "--virtual-time-budget=10000",
+]
 
 
 @pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")
@@ -180,6 +205,7 @@ def test_notebook_08_plots_exactly_the_losses_it_computed(shared_server):
     from nbformat.v4 import new_code_cell
 
     from tests import nbrun
+
     nb = nbrun.read(nbrun.SOLUTIONS / "08_visdom.ipynb")
     nb.cells.append(new_code_cell("import json; print('LOSSES=' + json.dumps(losses))"))
     nb, failed, error = nbrun.execute(nb, nbrun.SOLUTIONS, env={"COURSE_VISDOM_PORT": str(shared_server.port)})
@@ -200,8 +226,10 @@ def test_login_keeps_out_clients_without_the_password(tmp_path, monkeypatch):
             monkeypatch.delenv(name, raising=False)
         vis, said = start(s.port, "private")
         assert vis.backend == "inline", "a client without the password must not write to the dashboard"
-        assert said == [f"The Visdom server at {s.url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD "
-                        "where JupyterLab runs, and restart the kernel. Plotting inline instead."]
+        assert said == [
+            f"The Visdom server at {s.url} requires a login: set VISDOM_USERNAME and VISDOM_PASSWORD "
+            "where JupyterLab runs, and restart the kernel. Plotting inline instead."
+        ]
         monkeypatch.setenv("VISDOM_USERNAME", "teacher")
         monkeypatch.setenv("VISDOM_PASSWORD", "wrong")
         vis, said = start(s.port, "private")
@@ -216,9 +244,14 @@ def test_login_keeps_out_clients_without_the_password(tmp_path, monkeypatch):
 
 
 def test_login_without_credentials_says_what_to_set(tmp_path):
-    result = subprocess.run([sys.executable, "tools/visdom_server.py", "--login", "--port", str(free_port())],
-                            capture_output=True, text=True, timeout=60, cwd=live.__file__.rsplit("/utils/", 1)[0],
-                            env={k: v for k, v in os.environ.items() if not k.startswith("VISDOM_")})
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.visdom_server", "--login", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=live.__file__.rsplit("/utils/", 1)[0],
+        env={k: v for k, v in os.environ.items() if not k.startswith("VISDOM_")},
+    )
     assert result.returncode != 0
     assert "--login needs the environment variables VISDOM_USERNAME and VISDOM_PASSWORD" in result.stderr
 
@@ -231,7 +264,8 @@ def test_a_proxy_setting_never_carries_the_dashboard_traffic(shared_server, monk
     vis, said = start(shared_server.port, "proxied")
     assert vis.backend == "inline" and said == [
         f"The proxy {proxy} set in the environment would carry the traffic to {shared_server.url}: set "
-        "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel. Plotting inline instead."]
+        "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel. Plotting inline instead."
+    ]
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     vis, said = start(shared_server.port, "proxied")
     log_loss(vis, 0, 1.0)
@@ -240,12 +274,21 @@ def test_a_proxy_setting_never_carries_the_dashboard_traffic(shared_server, monk
 
 def test_connect_insists_on_a_client_that_raises_and_has_no_socket_thread(shared_server):
     from visdom import Visdom
+
     with pytest.raises(ValueError, match="raise_exceptions=True, use_incoming_socket=False"):
-        live.connect(lambda port: Visdom(server="http://127.0.0.1", port=port, env="x", use_incoming_socket=False),
-                     port=shared_server.port, announce=lambda s: None)
+        live.connect(
+            lambda port: Visdom(server="http://127.0.0.1", port=port, env="x", use_incoming_socket=False),
+            port=shared_server.port,
+            announce=lambda s: None,
+        )
     with pytest.raises(ValueError, match="the course's dashboard is http://127.0.0.1"):
-        live.connect(lambda port: Visdom(server="http://localhost", port=port, env="x", raise_exceptions=True,
-                                         use_incoming_socket=False), port=shared_server.port, announce=lambda s: None)
+        live.connect(
+            lambda port: Visdom(
+                server="http://localhost", port=port, env="x", raise_exceptions=True, use_incoming_socket=False
+            ),
+            port=shared_server.port,
+            announce=lambda s: None,
+        )
 
 
 def test_server_keeps_its_state_when_a_source_file_changes(server):
@@ -260,6 +303,7 @@ def test_server_keeps_its_state_when_a_source_file_changes(server):
 def test_the_exercise_checks_read_the_server_back(shared_server):
     """The checks compare what the server holds with what was logged: a window changed behind vis's back fails."""
     from utils import checks, dashboard_checks
+
     vis, _ = start(shared_server.port, "checked")
     losses = [1.0 / (t + 1) for t in range(5)]
     for t, value in enumerate(losses):

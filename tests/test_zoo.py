@@ -1,6 +1,7 @@
 """The course's model zoo (notebook 07): the manifest matches the files, hubconf.py serves them through torch.hub,
 the data split is fixed, and rerunning tools/train_zoo.py reproduces the models
 within the stated tolerances (accuracy, largest weight difference), never to the bit."""
+
 import hashlib
 import re
 import subprocess
@@ -74,15 +75,20 @@ def test_digits_split_is_fixed_disjoint_and_relabelled():
 
 
 def test_a_missing_manifest_says_how_to_rebuild(tmp_path):
-    with pytest.raises(FileNotFoundError, match="rerun `python tools/train_zoo.py`"):
+    with pytest.raises(FileNotFoundError, match="rerun `python -m tools.train_zoo`"):
         zoo.read_manifest(tmp_path / "manifest.json")
 
 
 @pytest.fixture(scope="module")
 def retrained():
-    """Runs `python tools/train_zoo.py --check` (retrains every model in a temporary folder); returns its result."""
-    return subprocess.run([sys.executable, str(zoo.REPO_DIR / "tools" / "train_zoo.py"), "--check"],
-                          capture_output=True, text=True, timeout=300, cwd=zoo.REPO_DIR)
+    """Runs `python -m tools.train_zoo --check` (retrains every model in a temporary folder); returns its result."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.train_zoo", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=zoo.REPO_DIR,
+    )
 
 
 def test_retraining_reproduces_each_models_test_accuracy(retrained):
@@ -94,7 +100,7 @@ def test_retraining_reproduces_each_models_test_accuracy(retrained):
 def test_retraining_reproduces_each_models_weights_within_the_tolerance(retrained):
     """Not to the bit: another CPU may round the last bits differently (tools/train_zoo.py's docstring)."""
     for name in NAMES:
-        line = next(l for l in retrained.stdout.splitlines() if f" {name} " in l)
+        line = next(row for row in retrained.stdout.splitlines() if f" {name} " in row)
         gap = float(re.search(r"largest weight difference (\S+) \(tolerance ([\d.]+)\)", line).group(1))
         assert gap <= train_zoo.WEIGHT_TOLERANCE, line
 
@@ -105,15 +111,28 @@ def tampered_zoo(folder, name, accuracy_shift=0.0, weight_shift=0.0):
     state = pretrained.load_checkpoint(entry["path"], sha256=entry["sha256"])
     state["linear2.bias"][0] += weight_shift
     torch.save(state, folder / "moved.pt")
-    moved = dict(entry, file="moved.pt", sha256=pretrained.sha256_of(folder / "moved.pt"),
-                 bytes=(folder / "moved.pt").stat().st_size, test_accuracy=entry["test_accuracy"] + accuracy_shift)
+    moved = dict(
+        entry,
+        file="moved.pt",
+        sha256=pretrained.sha256_of(folder / "moved.pt"),
+        bytes=(folder / "moved.pt").stat().st_size,
+        test_accuracy=entry["test_accuracy"] + accuracy_shift,
+    )
     moved.pop("path")
     return {name: moved}, folder
 
 
-@pytest.mark.parametrize("accuracy_shift, weight_shift, verdict", [
-    (0.0, 0.0, "ok"), (0.0, 0.2, "ok"), (0.009, 0.0, "ok"),
-    (0.0, 0.3, "FAILED"), (0.02, 0.0, "FAILED"), (-0.02, 0.0, "FAILED")])
+@pytest.mark.parametrize(
+    "accuracy_shift, weight_shift, verdict",
+    [
+        (0.0, 0.0, "ok"),
+        (0.0, 0.2, "ok"),
+        (0.009, 0.0, "ok"),
+        (0.0, 0.3, "FAILED"),
+        (0.02, 0.0, "FAILED"),
+        (-0.02, 0.0, "FAILED"),
+    ],
+)
 def test_the_comparison_applies_both_tolerances(tmp_path, capsys, accuracy_shift, weight_shift, verdict):
     name = "digits_twolayer"
     published, folder = tampered_zoo(tmp_path, name, accuracy_shift, weight_shift)

@@ -1,4 +1,5 @@
 """A real Visdom server for tests: tools/visdom_server.py on a free loopback port, in a temporary folder."""
+
 import os
 import signal
 import subprocess
@@ -7,16 +8,32 @@ import time
 from pathlib import Path
 
 from tests.nbrun import ROOT
+from tools.ports import free_port
 
 
 class Server:
     def __init__(self, folder, port=0, args=(), env=None):
         self.env_path, port_file = Path(folder) / "envs", Path(folder) / "port"
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tools" / "visdom_server.py"), "--port", str(port or free_port()),
-             "--env-path", str(self.env_path), "--port-file", str(port_file), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            env={**os.environ, **(env or {})})
+            [
+                sys.executable,
+                "-m",
+                "tools.visdom_server",
+                "--port",
+                str(port or free_port()),
+                "--env-path",
+                str(self.env_path),
+                "--port-file",
+                str(port_file),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+        )
         deadline = time.time() + 30
         while not port_file.exists():
             if self.proc.poll() is not None or time.time() > deadline:
@@ -40,10 +57,3 @@ class Server:
                 self.signal(signal.SIGKILL)
                 self.proc.wait()
         return self.proc.stdout.read()
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -5,6 +5,7 @@ one fixed order), MKL in its conditional-reproducibility mode and torch's portab
 results on CPUs with other vector instructions), and matplotlib's inline backend (MPLBACKEND=Agg would
 change the text of every plot cell's output).
 """
+
 import os
 
 SETTINGS = {

@@ -16,6 +16,7 @@
   An author overrides a cell's type with a tag `slides:<type>`, <type> one of slide, subslide, fragment,
   continue (shown with the cell before it), notes (speaker notes) or skip.
 """
+
 import json
 import re
 
@@ -24,8 +25,14 @@ import nbformat
 COLAB_TAG = "colab-setup"
 TOGGLE_TAG = "parameters"
 OVERRIDE_PREFIX = "slides:"
-OVERRIDES = {"slide": "slide", "subslide": "subslide", "fragment": "fragment", "continue": "-", "notes": "notes",
-             "skip": "skip"}
+OVERRIDES = {
+    "slide": "slide",
+    "subslide": "subslide",
+    "fragment": "fragment",
+    "continue": "-",
+    "notes": "notes",
+    "skip": "skip",
+}
 SETUP_HEADING = "## The device toggle"
 
 # Placeholder until the course has its public GitHub address: replace it here, then `python course.py refresh`.
@@ -35,12 +42,14 @@ COLAB_DIR = "/content/pytorch-course"
 # What Colab lacks. Never torch, numpy or matplotlib: Colab's own builds match its GPU runtime.
 COLAB_PACKAGES = ("visdom",)
 
-COLAB_TEMPLATE = '''\
+COLAB_TEMPLATE = """\
 # Only on Google Colab: fetch the course's helpers (utils/) and install what Colab lacks. Elsewhere: nothing.
 import sys
 
 if "google.colab" in sys.modules:
-    import os, subprocess
+    import os
+    import subprocess
+
     COURSE_REPO = {repo}
     COURSE_DIR = {folder}
     PACKAGES = {packages}  # Colab has torch, numpy and matplotlib: never reinstall them
@@ -49,7 +58,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, COURSE_DIR)
     os.chdir(os.path.join(COURSE_DIR, "notebooks"))  # relative paths work as on your own machine
     if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *PACKAGES]).returncode != 0:
-        print("Colab set-up: pip could not install", PACKAGES, "(only notebook 08's dashboard needs them).")'''
+        print("Colab set-up: pip could not install", PACKAGES, "(only notebook 08's dashboard needs them).")"""
 
 
 class FrameError(ValueError):
@@ -70,15 +79,23 @@ def toggle_index(nb):
     """Returns the index of the toggle cell: the first code cell, tagged `parameters`."""
     first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
     if first is None or TOGGLE_TAG not in tags(nb.cells[first]):
-        raise FrameError("the first code cell must be the device toggle, tagged 'parameters' "
-                         "(copy it from solutions/01_raw_tensors.ipynb)")
+        raise FrameError(
+            "the first code cell must be the device toggle, tagged 'parameters' "
+            "(copy it from solutions/01_raw_tensors.ipynb)"
+        )
     return first
 
 
 def resolver_index(nb, toggle):
     """Returns the index of the cell that turns DEVICE into a torch.device (the first choose_device call)."""
-    return next((i for i in range(toggle + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"
-                 and "choose_device(" in nb.cells[i].source), toggle)
+    return next(
+        (
+            i
+            for i in range(toggle + 1, len(nb.cells))
+            if nb.cells[i].cell_type == "code" and "choose_device(" in nb.cells[i].source
+        ),
+        toggle,
+    )
 
 
 def place_colab_cell(nb):
@@ -92,11 +109,13 @@ def place_colab_cell(nb):
 
 def override(cell, index):
     """Returns the slide type an author's `slides:<type>` tag asks for, or None."""
-    asked = [t[len(OVERRIDE_PREFIX):] for t in tags(cell) if t.startswith(OVERRIDE_PREFIX)]
+    asked = [t[len(OVERRIDE_PREFIX) :] for t in tags(cell) if t.startswith(OVERRIDE_PREFIX)]
     for name in asked:
         if name not in OVERRIDES:
-            raise FrameError(f"cell {index}: unknown tag '{OVERRIDE_PREFIX}{name}'; use one of "
-                             + ", ".join(OVERRIDE_PREFIX + k for k in OVERRIDES))
+            raise FrameError(
+                f"cell {index}: unknown tag '{OVERRIDE_PREFIX}{name}'; use one of "
+                + ", ".join(OVERRIDE_PREFIX + k for k in OVERRIDES)
+            )
     if len(asked) > 1:
         raise FrameError(f"cell {index}: several slide tags {asked}; keep one")
     return OVERRIDES[asked[0]] if asked else None
@@ -105,8 +124,14 @@ def override(cell, index):
 def setup_range(nb):
     """Returns the indexes of the set-up cells: the toggle's heading through the cell that resolves the device."""
     toggle = toggle_index(nb)
-    start = next((i for i in range(toggle) if nb.cells[i].cell_type == "markdown"
-                  and nb.cells[i].source.startswith(SETUP_HEADING)), toggle)
+    start = next(
+        (
+            i
+            for i in range(toggle)
+            if nb.cells[i].cell_type == "markdown" and nb.cells[i].source.startswith(SETUP_HEADING)
+        ),
+        toggle,
+    )
     return range(start, resolver_index(nb, toggle) + 1)
 
 

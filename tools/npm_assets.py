@@ -4,6 +4,7 @@ Shared by tools/visdom_assets.py (the Visdom dashboard) and tools/slides.py (the
 downloads a package's published tarball (npm keeps a copy in its own cache, so a second fetch needs no network),
 and the files a page needs are copied out of it.
 """
+
 import shutil
 import subprocess
 import tarfile
@@ -24,10 +25,13 @@ def pack(specs, folder, npm=None, purpose="the web assets"):
     """Returns {spec: path of its tarball in `folder`} after `npm pack` fetched every "name@version" in `specs`."""
     npm = npm or shutil.which("npm")
     if not npm:
-        raise AssetsUnavailable(f"npm (from Node.js) is not installed, so {purpose} cannot be fetched. Install "
-                                "Node.js, then run `python3 course.py setup` again.")
-    result = subprocess.run([npm, "pack", "--silent", "--pack-destination", str(folder), *specs],
-                            capture_output=True, text=True)
+        raise AssetsUnavailable(
+            f"npm (from Node.js) is not installed, so {purpose} cannot be fetched. Install "
+            "Node.js, then run `python3 course.py setup` again."
+        )
+    result = subprocess.run(
+        [npm, "pack", "--silent", "--pack-destination", str(folder), *specs], capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise AssetsUnavailable(f"`npm pack` failed, so {purpose} were not staged:\n{result.stderr.strip()}")
     return {spec: Path(folder) / tarball_name(spec) for spec in specs}

@@ -9,15 +9,14 @@ and execution counts come out as 1..n. Before running, tools/notebook_frame.py p
 slide metadata in place. A cell that raises stops the refresh, and nothing is written for that notebook then
 (an error a notebook shows on purpose goes through `checks.shows_error`, which prints it without raising).
 """
+
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import kernel_env, notebook_frame, student_version  # noqa: E402
+from tools import kernel_env, notebook_frame, student_version
 
 SOLUTIONS = student_version.SOLUTIONS
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
@@ -28,8 +27,9 @@ CELL_TIMEOUT = 120
 def execute(nb, folder, timeout=CELL_TIMEOUT):
     """Returns `nb` after running it in a fresh kernel whose working folder is `folder`."""
     kernel_env.apply()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(folder)}}
+    )
     client.execute()
     return nb
 
@@ -46,7 +46,9 @@ def strip_volatile(nb):
 
 def main(argv):
     prefixes = [a for a in argv if not a.startswith("-")]
-    paths = [p for p in sorted(SOLUTIONS.glob("*.ipynb")) if not prefixes or any(p.name.startswith(x) for x in prefixes)]
+    paths = [
+        p for p in sorted(SOLUTIONS.glob("*.ipynb")) if not prefixes or any(p.name.startswith(x) for x in prefixes)
+    ]
     if not paths:
         print(f"no solutions notebook matches {prefixes}")
         return 1

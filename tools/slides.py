@@ -2,8 +2,8 @@
 
     python course.py slides               all decks, into build/slides/ (open build/slides/index.html)
     python course.py slides 03 05         only the notebooks whose names start with 03 or 05
-    python tools/slides.py --stage-assets fetch reveal.js and co. from the npm registry (set-up does it)
-    python tools/slides.py --check-assets exit 1 if they are not staged
+    python -m tools.slides --stage-assets fetch reveal.js and co. from the npm registry (set-up does it)
+    python -m tools.slides --check-assets exit 1 if they are not staged
 
 Which cell goes on which slide is in each notebook's metadata (tools/notebook_frame.py sets it at refresh).
 For the deck, markdown cells are also cut at their `##`/`###` headings (the last cell's Summary, Exercises
@@ -14,6 +14,7 @@ nbconvert's slide page loads reveal.js, jQuery, require.js and MathJax from CDNs
 registry once (`npm pack`), are kept in .venv/slides-assets/, and are copied into build/slides/assets/, so the
 folder can be zipped and presented on a machine with no network.
 """
+
 import copy
 import html
 import json
@@ -23,8 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import npm_assets, student_version  # noqa: E402
+from tools import npm_assets, student_version
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "slides"
@@ -36,9 +36,17 @@ ASSETS = {
     "reveal.js@4.0.2": ["dist/", "plugin/notes/"],
     "jquery@2.1.4": ["dist/jquery.min.js"],
     "requirejs@2.1.10": ["require.js"],
-    "mathjax@2.7.7": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions/",
-                      "jax/input/TeX/", "jax/element/", "jax/output/CommonHTML/", "fonts/HTML-CSS/TeX/woff/",
-                      "localization/en/"],
+    "mathjax@2.7.7": [
+        "MathJax.js",
+        "config/TeX-AMS_CHTML-full.js",
+        "config/Safe.js",
+        "extensions/",
+        "jax/input/TeX/",
+        "jax/element/",
+        "jax/output/CommonHTML/",
+        "fonts/HTML-CSS/TeX/woff/",
+        "localization/en/",
+    ],
 }
 STAMP = "staged.json"
 URLS = {  # relative to a deck in build/slides/<folder>/
@@ -119,8 +127,9 @@ def deck_notebook(nb, student):
             cell.source = "\n".join(without_markers(cell.source.splitlines()))
         cells.append(cell)
     nb.cells = cells
-    title = next((c.source.splitlines()[0][2:] for c in cells if c.cell_type == "markdown"
-                  and c.source.startswith("# ")), None)
+    title = next(
+        (c.source.splitlines()[0][2:] for c in cells if c.cell_type == "markdown" and c.source.startswith("# ")), None
+    )
     if title:
         nb.metadata["title"] = title
     return nb
@@ -129,18 +138,30 @@ def deck_notebook(nb, student):
 def exporter():
     """Returns nbconvert's SlidesExporter set up for offline decks (local assets, no CDN, no Mermaid)."""
     from nbconvert import SlidesExporter
-    return SlidesExporter(template_name="course_reveal", extra_template_basedirs=[str(TEMPLATES)],
-                          reveal_theme="white", reveal_transition="none", reveal_number="c/t",
-                          reveal_width="1200", reveal_height="800",  # about 100 characters of code per line
-                          exclude_input_prompt=True, exclude_output_prompt=True, **URLS)
+
+    return SlidesExporter(
+        template_name="course_reveal",
+        extra_template_basedirs=[str(TEMPLATES)],
+        reveal_theme="white",
+        reveal_transition="none",
+        reveal_number="c/t",
+        reveal_width="1200",
+        reveal_height="800",  # about 100 characters of code per line
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        **URLS,
+    )
 
 
 def build(out=BUILD, prefixes=(), cache=ASSET_CACHE):
     """Returns the paths of the decks written under `out` (and out/index.html), for notebooks matching `prefixes`."""
     import nbformat
+
     if assets_missing(cache):
-        raise npm_assets.AssetsUnavailable(f"the slide assets are not staged in {cache}: run `python3 course.py setup`"
-                                           " (it needs npm, from Node.js, and the npm registry once).")
+        raise npm_assets.AssetsUnavailable(
+            f"the slide assets are not staged in {cache}: run `python3 course.py setup`"
+            " (it needs npm, from Node.js, and the npm registry once)."
+        )
     out = Path(out)
     shutil.copytree(cache, out / "assets", dirs_exist_ok=True)
     export, written = exporter(), []
@@ -161,19 +182,24 @@ def build(out=BUILD, prefixes=(), cache=ASSET_CACHE):
 def write_index(out):
     """Writes out/index.html: one line per notebook whose decks are in `out`, linking its solutions and student deck."""
     import nbformat
+
     items = []
     for path in sorted(DECKS["solutions"].glob("*.ipynb")):
-        links = [f'<a href="{folder}/{path.stem}.slides.html">{label}</a>' for folder, label in
-                 (("solutions", "solutions"), ("notebooks", "student version"))
-                 if (Path(out) / folder / f"{path.stem}.slides.html").is_file()]
+        links = [
+            f'<a href="{folder}/{path.stem}.slides.html">{label}</a>'
+            for folder, label in (("solutions", "solutions"), ("notebooks", "student version"))
+            if (Path(out) / folder / f"{path.stem}.slides.html").is_file()
+        ]
         if links:
             title = deck_notebook(nbformat.read(path, as_version=4), student=False).metadata.get("title", path.stem)
             items.append(f"<li>{html.escape(title)}: {' · '.join(links)}</li>")
     (Path(out) / "index.html").write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Course slides</title></head>\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Course slides</title></head>\n'
         "<body><h1>Slide decks</h1>\n<p><kbd>&rarr;</kbd> or <kbd>Space</kbd> walks every slide (a long one "
         "scrolls first), <kbd>&larr;</kbd> goes back; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the "
-        "speaker view.</p>\n<ul>\n" + "\n".join(items) + "\n</ul></body></html>\n", encoding="utf-8")
+        "speaker view.</p>\n<ul>\n" + "\n".join(items) + "\n</ul></body></html>\n",
+        encoding="utf-8",
+    )
 
 
 def main(argv):
@@ -184,8 +210,11 @@ def main(argv):
             return 1 if missing else 0
         if "--stage-assets" in argv:
             copied = stage_assets()
-            print(f"[course] slide assets: {copied} file(s) staged." if copied else
-                  "[course] slide assets: already in place.")
+            print(
+                f"[course] slide assets: {copied} file(s) staged."
+                if copied
+                else "[course] slide assets: already in place."
+            )
             return 0
         decks = build(prefixes=[a for a in argv if not a.startswith("-")])
     except npm_assets.AssetsUnavailable as error:
@@ -194,8 +223,10 @@ def main(argv):
     if not decks:
         print("no notebook matches", argv)
         return 1
-    print(f"[course] {len(decks)} slide deck(s) in {BUILD.relative_to(ROOT)}/: open "
-          f"{(BUILD / 'index.html').relative_to(ROOT)} in a browser.")
+    print(
+        f"[course] {len(decks)} slide deck(s) in {BUILD.relative_to(ROOT)}/: open "
+        f"{(BUILD / 'index.html').relative_to(ROOT)} in a browser."
+    )
     return 0
 
 

@@ -18,8 +18,9 @@ earlier cells tagged `clear-for-students` (outputs that would give an answer awa
 exercise stay, as a guide.
 
     python course.py students           write notebooks/ (the usual way to run this file)
-    python tools/student_version.py --check    exit 1 if notebooks/ is out of date
+    python -m tools.student_version --check    exit 1 if notebooks/ is out of date
 """
+
 import copy
 import re
 import sys
@@ -43,8 +44,10 @@ class MarkerError(ValueError):
 def stub(indent, number, task):
     """Returns the lines that stand in for an exercise's code in the student notebook."""
     task = task.rstrip(".")
-    message = (f"Exercise {number} is not done yet: {task}. Replace this raise line in the Exercise {number} cell "
-               "with your code, run that cell, then the cells after it.")
+    message = (
+        f"Exercise {number} is not done yet: {task}. Replace this raise line in the Exercise {number} cell "
+        "with your code, run that cell, then the cells after it."
+    )
     return [f"{indent}# Exercise {number}: {task}.", f"{indent}raise NotImplementedError({message!r})"]
 
 
@@ -63,8 +66,10 @@ def split_regions(source, where="cell"):
             parts.append(region)
             region = None
         elif MARKER.search(line):
-            raise MarkerError(f"{where}, line {lineno}: malformed marker {line.strip()!r}; write "
-                              "'### BEGIN SOLUTION Exercise N: what to do' and '### END SOLUTION'")
+            raise MarkerError(
+                f"{where}, line {lineno}: malformed marker {line.strip()!r}; write "
+                "'### BEGIN SOLUTION Exercise N: what to do' and '### END SOLUTION'"
+            )
         elif region is not None:
             region["lines"].append(line)
         else:

@@ -1,7 +1,7 @@
 """Trains the course's model zoo (notebook 07) from scikit-learn's bundled digits, and writes zoo/.
 
-    python tools/train_zoo.py            train every model, write zoo/<name>-<sha8>.pt and zoo/manifest.json
-    python tools/train_zoo.py --check    retrain in a temporary folder and compare with zoo/manifest.json
+    python -m tools.train_zoo            train every model, write zoo/<name>-<sha8>.pt and zoo/manifest.json
+    python -m tools.train_zoo --check    retrain in a temporary folder and compare with zoo/manifest.json
 
 Each model is utils.models.TwoLayerNet trained full-batch with Adam on the training part of the zoo's
 fixed digits split (utils.zoo.digits_split), each step on the images shifted by a random pixel (data
@@ -18,14 +18,14 @@ and the test accuracy by up to 0.004; training with another seed moves it by 2.4
 about 2), so the weight tolerance separates "the same training elsewhere" from "another training".
 The file name carries the first 8 hex digits of the file's sha256: torch.hub's check_hash convention.
 """
+
 import argparse
 import json
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import kernel_env  # noqa: E402
+from tools import kernel_env
 
 kernel_env.apply()  # before torch is imported: ATEN_CPU_CAPABILITY is read at import time
 
@@ -35,14 +35,16 @@ from torch import nn  # noqa: E402
 from utils import models, pretrained, zoo  # noqa: E402
 
 ACCURACY_TOLERANCE = 0.01  # a retrained model's test accuracy must be within 1 percentage point
-WEIGHT_TOLERANCE = 0.25   # and each of its weights within 0.25 of the published one (see the docstring)
+WEIGHT_TOLERANCE = 0.25  # and each of its weights within 0.25 of the published one (see the docstring)
 SEED = 0
 HIDDEN = 100  # the running example's H
 STEPS = 600
 LEARNING_RATE = 1e-2
 MODELS = {
-    "digits06_twolayer": {"classes": [0, 1, 2, 3, 4, 5, 6],
-                          "about": "pretrained on digits 0-6; notebook 07 fine-tunes it on digits 7-9"},
+    "digits06_twolayer": {
+        "classes": [0, 1, 2, 3, 4, 5, 6],
+        "about": "pretrained on digits 0-6; notebook 07 fine-tunes it on digits 7-9",
+    },
     "digits_twolayer": {"classes": list(range(10)), "about": "all ten digits; notebook 07's Exercise 1"},
 }
 
@@ -65,8 +67,8 @@ def train(classes, seed=SEED):
     for _ in range(STEPS):
         loss = loss_fn(model(shifted(x, shifts)), y)  # forward and loss, on the whole training set, shifted
         optimizer.zero_grad()
-        loss.backward()              # backward
-        optimizer.step()             # update
+        loss.backward()  # backward
+        optimizer.step()  # update
     x_test, y_test = zoo.digits_split(classes, "test")
     return model, zoo.accuracy(model, x, y), zoo.accuracy(model, x_test, y_test)
 
@@ -91,14 +93,18 @@ def build(folder):
             old.unlink()  # a retrained model with other bytes gets another name
         path = save(model, name, folder)
         entries[name] = {
-            "file": path.name, "sha256": pretrained.sha256_of(path), "bytes": path.stat().st_size,
+            "file": path.name,
+            "sha256": pretrained.sha256_of(path),
+            "bytes": path.stat().st_size,
             "architecture": f"utils.models.TwoLayerNet(64, {HIDDEN}, {len(spec['classes'])})",
-            "classes": spec["classes"], "about": spec["about"],
-            "train_accuracy": round(train_acc, 4), "test_accuracy": round(test_acc, 4),
+            "classes": spec["classes"],
+            "about": spec["about"],
+            "train_accuracy": round(train_acc, 4),
+            "test_accuracy": round(test_acc, 4),
             "train_samples": len(zoo.digits_split(spec["classes"], "train")[1]),
             "test_samples": len(zoo.digits_split(spec["classes"], "test")[1]),
             "training": f"Adam lr {LEARNING_RATE}, {STEPS} full-batch steps on randomly shifted images, "
-                        f"seed {SEED}, 1 thread",
+            f"seed {SEED}, 1 thread",
             "torch": torch.__version__.split("+")[0],
         }
     return entries
@@ -106,8 +112,12 @@ def build(folder):
 
 def write_manifest(entries, path):
     """Returns `path` after writing the manifest of `entries` to it as JSON."""
-    document = {"made_by": "python tools/train_zoo.py", "data": "sklearn.datasets.load_digits, utils.zoo.digits_split",
-                "accuracy_tolerance": ACCURACY_TOLERANCE, "models": entries}
+    document = {
+        "made_by": "python -m tools.train_zoo",
+        "data": "sklearn.datasets.load_digits, utils.zoo.digits_split",
+        "accuracy_tolerance": ACCURACY_TOLERANCE,
+        "models": entries,
+    }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -133,9 +143,11 @@ def compare(entries, folder, published, zoo_dir):
         same = "identical bytes (same sha256)" if entry["sha256"] == want["sha256"] else "different bytes"
         ok = accuracy_gap <= ACCURACY_TOLERANCE and weight_gap <= WEIGHT_TOLERANCE
         status |= not ok
-        print(f"{'ok' if ok else 'FAILED'}: {name} test accuracy {entry['test_accuracy']:.4f}, "
-              f"published {want['test_accuracy']:.4f} (tolerance {ACCURACY_TOLERANCE}); "
-              f"largest weight difference {weight_gap:.2g} (tolerance {WEIGHT_TOLERANCE}); {same}")
+        print(
+            f"{'ok' if ok else 'FAILED'}: {name} test accuracy {entry['test_accuracy']:.4f}, "
+            f"published {want['test_accuracy']:.4f} (tolerance {ACCURACY_TOLERANCE}); "
+            f"largest weight difference {weight_gap:.2g} (tolerance {WEIGHT_TOLERANCE}); {same}"
+        )
     return status
 
 
@@ -153,9 +165,11 @@ def main(argv):
         return check(zoo.MANIFEST)
     entries = build(zoo.ZOO_DIR)
     write_manifest(entries, zoo.MANIFEST)
-    for name, entry in entries.items():
-        print(f"{entry['file']}: {entry['bytes']} bytes, test accuracy {entry['test_accuracy']:.4f}, "
-              f"sha256 {entry['sha256']}")
+    for entry in entries.values():
+        print(
+            f"{entry['file']}: {entry['bytes']} bytes, test accuracy {entry['test_accuracy']:.4f}, "
+            f"sha256 {entry['sha256']}"
+        )
     return 0
 
 

@@ -5,9 +5,10 @@ fails offline. `python course.py setup` runs this file instead: `npm pack` fetch
 npm registry, and the files are copied under the names visdom's server expects (its build.py download list).
 Run again, it does nothing when everything is in place.
 
-    python tools/visdom_assets.py            stage (needs npm, from Node.js)
-    python tools/visdom_assets.py --check    exit 1 and list what is missing
+    python -m tools.visdom_assets            stage (needs npm, from Node.js)
+    python -m tools.visdom_assets --check    exit 1 and list what is missing
 """
+
 import importlib.util
 import shutil
 import sys
@@ -15,8 +16,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import npm_assets  # noqa: E402
+from tools import npm_assets
 
 MATHJAX = "js/mathjax/2.7.5/"
 # npm package -> {file inside the package: destination under visdom/static/}
@@ -25,26 +25,39 @@ ASSETS = {
     "bootstrap@3.3.7": {
         "dist/js/bootstrap.min.js": "js/bootstrap.min.js",
         "dist/css/bootstrap.min.css": "css/bootstrap.min.css",
-        **{f"dist/fonts/glyphicons-halflings-regular.{ext}": f"fonts/glyphicons-halflings-regular.{ext}"
-           for ext in ("eot", "woff2", "woff", "ttf", "svg")},
+        **{
+            f"dist/fonts/glyphicons-halflings-regular.{ext}": f"fonts/glyphicons-halflings-regular.{ext}"
+            for ext in ("eot", "woff2", "woff", "ttf", "svg")
+        },
     },
     "react@16.2.0": {"umd/react.production.min.js": "js/react-react.min.js"},
     "react-dom@16.2.0": {"umd/react-dom.production.min.js": "js/react-dom.min.js"},
     "react-modal@3.1.10": {"dist/react-modal.min.js": "js/react-modal.min.js"},
     "plotly.js-dist-min@2.11.1": {"plotly.min.js": "js/plotly-plotly.min.js"},
     "sjcl@1.0.7": {"sjcl.js": "js/sjcl.js"},
-    "layout-bin-packer@1.4.0": {"dist/layout-bin-packer.js": "js/layout_bin_packer.js",
-                                "dist/layout-bin-packer.js.map": "js/layout-bin-packer.js.map"},
+    "layout-bin-packer@1.4.0": {
+        "dist/layout-bin-packer.js": "js/layout_bin_packer.js",
+        "dist/layout-bin-packer.js.map": "js/layout-bin-packer.js.map",
+    },
     "d3@3.5.17": {"d3.min.js": "js/d3.v3.min.js"},
     "d3-selection-multi@1.0.1": {"build/d3-selection-multi.js": "js/d3-selection-multi.v1.js"},
     "save-svg-as-png@1.4.17": {"lib/saveSvgAsPng.js": "js/saveSvgAsPng.js"},
     "react-resizable@1.4.6": {"css/styles.css": "css/react-resizable-styles.css"},
     "react-grid-layout@0.16.3": {"css/styles.css": "css/react-grid-layout-styles.css"},
     "classnames@2.2.5": {"index.js": "fonts/classnames"},
-    "mathjax@2.7.5": {p: MATHJAX + p for p in (
-        "MathJax.js", "config/Safe.js", "config/TeX-AMS-MML_HTMLorMML.js", "extensions/Safe.js",
-        "jax/output/SVG/fonts/TeX/fontdata.js", "jax/output/SVG/jax.js",
-        "jax/output/SVG/fonts/TeX/Size1/Regular/Main.js", "jax/output/SVG/config.js")},
+    "mathjax@2.7.5": {
+        p: MATHJAX + p
+        for p in (
+            "MathJax.js",
+            "config/Safe.js",
+            "config/TeX-AMS-MML_HTMLorMML.js",
+            "extensions/Safe.js",
+            "jax/output/SVG/fonts/TeX/fontdata.js",
+            "jax/output/SVG/jax.js",
+            "jax/output/SVG/fonts/TeX/Size1/Regular/Main.js",
+            "jax/output/SVG/config.js",
+        )
+    },
 }
 
 
@@ -86,9 +99,11 @@ def stage(static=None, npm=None):
         return 0
     npm = npm or shutil.which("npm")
     if not npm:
-        raise AssetsUnavailable("npm (from Node.js) is not installed, so the Visdom dashboard's web assets cannot be "
-                                "fetched. Install Node.js, then run `python3 course.py setup` again. Until then the "
-                                "course works, and notebook 08 plots inline instead of in the dashboard.")
+        raise AssetsUnavailable(
+            "npm (from Node.js) is not installed, so the Visdom dashboard's web assets cannot be "
+            "fetched. Install Node.js, then run `python3 course.py setup` again. Until then the "
+            "course works, and notebook 08 plots inline instead of in the dashboard."
+        )
     copied = 0
     with tempfile.TemporaryDirectory() as tmp:
         tarballs = npm_assets.pack(ASSETS, tmp, npm=npm, purpose="the Visdom assets")
@@ -120,8 +135,11 @@ def main(argv):
     except AssetsUnavailable as error:
         print(f"[course] warning: {error}")
         return 1
-    print(f"[course] Visdom dashboard assets: {copied} file(s) staged." if copied else
-          "[course] Visdom dashboard assets: already in place.")
+    print(
+        f"[course] Visdom dashboard assets: {copied} file(s) staged."
+        if copied
+        else "[course] Visdom dashboard assets: already in place."
+    )
     return 0
 
 

@@ -8,41 +8,26 @@
 download web assets from CDNs (setup stages them from the npm registry: tools/visdom_assets.py), and it
 never listens beyond 127.0.0.1. A busy port is reported, and a free one used instead.
 """
+
 import argparse
 import logging
 import os
 import secrets
 import signal
-import socket
 import sys
 from pathlib import Path
-from unittest import mock
+
+from tools.ports import free_port, port_is_free
 
 DEFAULT_PORT = 8097
 DEFAULT_ENV_PATH = Path(os.environ.get("COURSE_VISDOM_ENV_PATH", Path.home() / ".cache" / "pytorch-course" / "visdom"))
-
-
-def port_is_free(port):
-    """Returns True when nothing listens on 127.0.0.1:port."""
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port():
-    """Returns a port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def login_credential(environ):
     """Returns visdom's user credential from VISDOM_USERNAME and VISDOM_PASSWORD, creating its cookie secret."""
     from visdom.server.defaults import DEFAULT_ENV_PATH as VISDOM_HOME
     from visdom.utils.server_utils import hash_password
+
     username, password = environ.get("VISDOM_USERNAME"), environ.get("VISDOM_PASSWORD")
     if not username or not password:
         raise SystemExit("[visdom] --login needs the environment variables VISDOM_USERNAME and VISDOM_PASSWORD.")
@@ -57,26 +42,31 @@ def login_credential(environ):
 def serve(port, env_path, credential=None, port_file=None):
     """Runs the server until SIGINT or SIGTERM, then saves every environment; returns the exit status."""
     import tornado.ioloop
-    from visdom.server.app import Application
+    from visdom.server import app as app_module
     from visdom.utils.server_utils import serialize_all
 
     from tools import visdom_assets
 
-    logging.getLogger().setLevel(logging.WARNING)
     if visdom_assets.missing():
-        print("[visdom] warning: the dashboard's web assets are missing, so its pages will be blank. "
-              "Run `python3 course.py setup` (it needs npm).", flush=True)
+        print(
+            "[visdom] warning: the dashboard's web assets are missing, so its pages will be blank. "
+            "Run `python3 course.py setup` (it needs npm).",
+            flush=True,
+        )
     env_path.mkdir(parents=True, exist_ok=True)
     if not port_is_free(port):
         new = free_port()
-        print(f"[visdom] port {port} is busy (another program, maybe another Visdom, uses it): "
-              f"using port {new} instead.", flush=True)
+        print(
+            f"[visdom] port {port} is busy (another program, maybe another Visdom, uses it): using port {new} instead.",
+            flush=True,
+        )
         port = new
-    # visdom's Application turns on tornado's debug mode, whose autoreload restarts the server (losing what it
-    # holds) whenever an imported file changes, and whose error pages show tracebacks: both off here.
-    with mock.patch("tornado.autoreload.start"):
-        app = Application(port=port, env_path=f"{env_path}{os.sep}", user_credential=credential)
-    app.settings.update(debug=False, autoreload=False, serve_traceback=False)
+    # visdom's Application turns on tornado's debug mode, whose autoreload would restart the server (losing what it
+    # holds) whenever an imported file changes, and whose error pages show tracebacks. Tornado's documented
+    # settings turn both off: visdom passes its module-level `tornado_settings` to tornado, and an explicit
+    # autoreload=False there wins over the default that debug mode implies.
+    app_module.tornado_settings.update(autoreload=False, serve_traceback=False)
+    app = app_module.Application(port=port, env_path=f"{env_path}{os.sep}", user_credential=credential)
     app.listen(port, address="127.0.0.1", max_buffer_size=1024**3)
     loop = tornado.ioloop.IOLoop.current()
 
@@ -101,10 +91,10 @@ def main(argv):
     parser.add_argument("--login", action="store_true", help="require VISDOM_USERNAME / VISDOM_PASSWORD")
     parser.add_argument("--port-file", help="write the port in use to this file once listening")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)  # this process's own logging: tornado's access log stays quiet
     credential = login_credential(os.environ) if args.login else None
     return serve(args.port, args.env_path, credential, args.port_file)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     sys.exit(main(sys.argv[1:]))

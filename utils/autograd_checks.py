@@ -8,6 +8,7 @@ from 0), call its backward directly on the real ctx, and compare with the known 
 the message says which classic mistake the numbers match; a correct Function must also pass
 torch.autograd.gradcheck. Failures raise checks.CheckFailed, like the other course checks.
 """
+
 import inspect
 import math
 import re
@@ -43,13 +44,17 @@ def count_saved_tensors(apply, *inputs):
 def _check_is_function(fn):
     name = getattr(fn, "__name__", type(fn).__name__)
     if not (inspect.isclass(fn) and issubclass(fn, torch.autograd.Function)):
-        _fail(f"{name} should be a class derived from torch.autograd.Function.",
-              "write `class MyFunction(torch.autograd.Function):` and pass the class itself, not MyFunction.apply.")
+        _fail(
+            f"{name} should be a class derived from torch.autograd.Function.",
+            "write `class MyFunction(torch.autograd.Function):` and pass the class itself, not MyFunction.apply.",
+        )
     for method in ("forward", "backward"):
         if not isinstance(inspect.getattr_static(fn, method), staticmethod):
-            _fail(f"{name}.{method} is not a @staticmethod.",
-                  f"today's Functions write `@staticmethod` above `def {method}(ctx, ...)`: the 2017 style "
-                  "with `self` no longer runs. Call the Function with .apply.")
+            _fail(
+                f"{name}.{method} is not a @staticmethod.",
+                f"today's Functions write `@staticmethod` above `def {method}(ctx, ...)`: the 2017 style "
+                "with `self` no longer runs. Call the Function with .apply.",
+            )
     return name
 
 
@@ -61,7 +66,7 @@ def _run_backward(fn, name, x, grad_output, expected_output, formula, output_sha
         out, n_saved = count_saved_tensors(fn.apply, x)
     except NotImplementedError:  # an exercise not done yet: its own message says which
         raise
-    except Exception as error:  # noqa: BLE001 - any error in the student's forward is reported
+    except Exception as error:
         _fail(f"{name}.forward raised {type(error).__name__}: {error}")
     if not isinstance(out, torch.Tensor):
         _fail(f"{name}.forward returned a {type(out).__name__}, not a tensor.", "forward returns its output tensor.")
@@ -71,37 +76,48 @@ def _run_backward(fn, name, x, grad_output, expected_output, formula, output_sha
         error = checks.rel_error(out, expected_output)
         _fail(f"{name}.apply(x) does not match {formula}: relative error {error:.1e}.", "look at what forward returns.")
     if n_saved == 0:
-        _fail(f"{name}.forward saved no tensor with ctx.save_for_backward, so backward has nothing to "
-              "read from ctx.saved_tensors.",
-              "in forward, call ctx.save_for_backward(...) with the tensor backward needs; in backward, "
-              "read it back with `t, = ctx.saved_tensors`. (Tensors stored as ctx attributes are not "
-              "tracked by autograd.)")
+        _fail(
+            f"{name}.forward saved no tensor with ctx.save_for_backward, so backward has nothing to "
+            "read from ctx.saved_tensors.",
+            "in forward, call ctx.save_for_backward(...) with the tensor backward needs; in backward, "
+            "read it back with `t, = ctx.saved_tensors`. (Tensors stored as ctx attributes are not "
+            "tracked by autograd.)",
+        )
     given = grad_output.clone()
     try:
         grad = fn.backward(out.grad_fn, given)  # out.grad_fn is the ctx that forward filled in
     except NotImplementedError:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _fail(f"{name}.backward raised {type(error).__name__}: {error}", _saved_tensors_hint(fn))
     if isinstance(grad, tuple):
         if len(grad) != 1:
-            _fail(f"{name}.backward returned {len(grad)} values, but forward takes one tensor.",
-                  "backward returns one gradient per input of forward: here, one tensor.")
+            _fail(
+                f"{name}.backward returned {len(grad)} values, but forward takes one tensor.",
+                "backward returns one gradient per input of forward: here, one tensor.",
+            )
         grad = grad[0]
     if grad is None:
         _fail(f"{name}.backward returned None.", "did you forget the `return grad_input` line?")
     if not isinstance(grad, torch.Tensor):
         _fail(f"{name}.backward returned a {type(grad).__name__}, not a tensor.")
     if not torch.equal(given, grad_output):
-        _fail(f"{name}.backward changed grad_output in place.",
-              "autograd may use grad_output elsewhere: start from a copy, grad_input = grad_output.clone().")
+        _fail(
+            f"{name}.backward changed grad_output in place.",
+            "autograd may use grad_output elsewhere: start from a copy, grad_input = grad_output.clone().",
+        )
     if tuple(grad.shape) == SHAPE[::-1]:
-        _fail(f"the gradient {name}.backward returned has shape {tuple(grad.shape)} but should be {SHAPE}, "
-              "the shape of the input x: did you transpose?",
-              "an elementwise function's gradient has the shape of its input: no .t() is needed.")
+        _fail(
+            f"the gradient {name}.backward returned has shape {tuple(grad.shape)} but should be {SHAPE}, "
+            "the shape of the input x: did you transpose?",
+            "an elementwise function's gradient has the shape of its input: no .t() is needed.",
+        )
     if tuple(grad.shape) != SHAPE:
-        _fail(f"the gradient {name}.backward returned has shape {tuple(grad.shape)} but should be {SHAPE}, "
-              "the shape of the input x.", output_shape_hint)
+        _fail(
+            f"the gradient {name}.backward returned has shape {tuple(grad.shape)} but should be {SHAPE}, "
+            "the shape of the input x.",
+            output_shape_hint,
+        )
     return grad.detach()
 
 
@@ -114,8 +130,10 @@ def _saved_tensors_hint(fn):
     found = re.search(r"^\s*(\w+)\s*=\s*ctx\.saved_tensors\s*(#.*)?$", source, re.MULTILINE)
     if not found:
         return ""
-    return (f"`{found.group(1)} = ctx.saved_tensors` makes {found.group(1)} a tuple (of one tensor here), not a "
-            f"tensor: unpack it with a comma, `{found.group(1)}, = ctx.saved_tensors`.")
+    return (
+        f"`{found.group(1)} = ctx.saved_tensors` makes {found.group(1)} a tuple (of one tensor here), not a "
+        f"tensor: unpack it with a comma, `{found.group(1)}, = ctx.saved_tensors`."
+    )
 
 
 def _diagnose(name, got, expected, mistakes, what):
@@ -131,7 +149,7 @@ def _diagnose(name, got, expected, mistakes, what):
 def _gradcheck(fn, name, x):
     try:
         torch.autograd.gradcheck(fn.apply, (x.clone().requires_grad_(),), eps=1e-6, atol=1e-5)
-    except Exception as error:  # noqa: BLE001 - GradcheckError, or an error raised inside the Function
+    except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         _fail(f"{name} fails torch.autograd.gradcheck: {first}")
 
@@ -145,19 +163,28 @@ def check_relu_function(fn):
     """
     name = _check_is_function(fn)
     x, grad_output = sample_inputs()
-    hint = ("grad_output[x > 0] selects entries (a 1-D tensor); keep the shape instead: clone grad_output, "
-            "then set the entries where x < 0 to 0.")
+    hint = (
+        "grad_output[x > 0] selects entries (a 1-D tensor); keep the shape instead: clone grad_output, "
+        "then set the entries where x < 0 to 0."
+    )
     got = _run_backward(fn, name, x, grad_output, x.clamp(min=0), "ReLU(x) = x.clamp(min=0)", hint)
-    _diagnose(name, got, grad_output * (x > 0), {
-        "it equals grad_output unchanged; the gradient for x < 0 is not zeroed. ReLU is flat there, so "
-        "grad_input must be 0 wherever x < 0.": grad_output,
-        "the mask is on the wrong tensor: it zeroes where grad_output < 0. ReLU's gradient depends on its input: "
-        "zero the entries where x < 0 (x comes from ctx.saved_tensors).": grad_output * (grad_output > 0),
-        "the mask is inverted: it keeps the entries where x < 0. Zero those, keep the ones where x > 0.":
-            grad_output * (x < 0),
-        "it is ReLU's local slope (1 where x > 0, else 0) but not multiplied by grad_output. By the chain rule, "
-        "grad_input = grad_output * slope.": (x > 0).to(x.dtype),
-    }, "grad_output * (x > 0)")
+    _diagnose(
+        name,
+        got,
+        grad_output * (x > 0),
+        {
+            "it equals grad_output unchanged; the gradient for x < 0 is not zeroed. ReLU is flat there, so "
+            "grad_input must be 0 wherever x < 0.": grad_output,
+            "the mask is on the wrong tensor: it zeroes where grad_output < 0. ReLU's gradient depends on its input: "
+            "zero the entries where x < 0 (x comes from ctx.saved_tensors).": grad_output * (grad_output > 0),
+            "the mask is inverted: it keeps the entries where x < 0. Zero those, keep the ones where x > 0.": (
+                grad_output * (x < 0)
+            ),
+            "it is ReLU's local slope (1 where x > 0, else 0) but not multiplied by grad_output. By the chain rule, "
+            "grad_input = grad_output * slope.": (x > 0).to(x.dtype),
+        },
+        "grad_output * (x > 0)",
+    )
     _gradcheck(fn, name, x)
     print(f"check passed: {name} computes ReLU, its backward matches grad_output * (x > 0), and it passes gradcheck")
 
@@ -172,19 +199,35 @@ def check_sigmoid_function(fn):
     name = _check_is_function(fn)
     x, grad_output = sample_inputs()
     s = torch.sigmoid(x)
-    got = _run_backward(fn, name, x, grad_output, s, "sigmoid(x) = 1 / (1 + exp(-x))",
-                        "the sigmoid is elementwise: its gradient has x's shape.")
-    _diagnose(name, got, grad_output * s * (1 - s), {
-        "it is grad_output * x * (1 - x): the formula s * (1 - s) needs the OUTPUT s = sigmoid(x), not the "
-        "input x. Save the output in forward.": grad_output * x * (1 - x),
-        "it is sigmoid's local slope s * (1 - s) but not multiplied by grad_output. By the chain rule, "
-        "grad_input = grad_output * s * (1 - s).": s * (1 - s),
-        "its sign is flipped: the sigmoid increases everywhere, so grad_input has the sign of grad_output.":
-            -grad_output * s * (1 - s),
-    }, "grad_output * s * (1 - s)")
+    got = _run_backward(
+        fn,
+        name,
+        x,
+        grad_output,
+        s,
+        "sigmoid(x) = 1 / (1 + exp(-x))",
+        "the sigmoid is elementwise: its gradient has x's shape.",
+    )
+    _diagnose(
+        name,
+        got,
+        grad_output * s * (1 - s),
+        {
+            "it is grad_output * x * (1 - x): the formula s * (1 - s) needs the OUTPUT s = sigmoid(x), not the "
+            "input x. Save the output in forward.": grad_output * x * (1 - x),
+            "it is sigmoid's local slope s * (1 - s) but not multiplied by grad_output. By the chain rule, "
+            "grad_input = grad_output * s * (1 - s).": s * (1 - s),
+            "its sign is flipped: the sigmoid increases everywhere, so grad_input has the sign of grad_output.": (
+                -grad_output * s * (1 - s)
+            ),
+        },
+        "grad_output * s * (1 - s)",
+    )
     _gradcheck(fn, name, x)
-    print(f"check passed: {name} computes the sigmoid, its backward matches grad_output * s * (1 - s), "
-          "and it passes gradcheck")
+    print(
+        f"check passed: {name} computes the sigmoid, its backward matches grad_output * s * (1 - s), "
+        "and it passes gradcheck"
+    )
 
 
 def check_autograd_training(losses, iterations, first_loss, weights, bound=1e-3):
@@ -197,31 +240,52 @@ def check_autograd_training(losses, iterations, first_loss, weights, bound=1e-3)
     """
     for name, weight in weights.items():
         if not weight.requires_grad:
-            _fail(f"{name} no longer requires grad: `{name} = {name} - ...` under torch.no_grad() made a new tensor "
-                  f"that autograd does not track (and whose .grad is None).",
-                  f"update in place with `{name} -= learning_rate * {name}.grad`, as in section 2, then run the "
-                  "cell again (it starts from fresh weights).")
+            _fail(
+                f"{name} no longer requires grad: `{name} = {name} - ...` under torch.no_grad() made a new tensor "
+                f"that autograd does not track (and whose .grad is None).",
+                f"update in place with `{name} -= learning_rate * {name}.grad`, as in section 2, then run the "
+                "cell again (it starts from fresh weights).",
+            )
         if not weight.is_leaf:
-            _fail(f"{name} is no longer a leaf: `{name} = {name} - ...` outside torch.no_grad() made a new tensor "
-                  f"computed from the old one, and autograd fills .grad only for leaves (so {name}.grad is None).",
-                  f"update in place under torch.no_grad(): `{name} -= learning_rate * {name}.grad`, as in section 2.")
+            _fail(
+                f"{name} is no longer a leaf: `{name} = {name} - ...` outside torch.no_grad() made a new tensor "
+                f"computed from the old one, and autograd fills .grad only for leaves (so {name}.grad is None).",
+                f"update in place under torch.no_grad(): `{name} -= learning_rate * {name}.grad`, as in section 2.",
+            )
     tensors = [t for t, value in enumerate(losses) if isinstance(value, torch.Tensor)]
     if tensors:
-        _fail(f"losses holds tensors (losses[{tensors[0]}] is a {type(losses[tensors[0]]).__name__}), not numbers. "
-              "Each loss tensor keeps its iteration's whole graph alive (section 6 shows this).",
-              "append loss.item(), a Python float: losses.append(loss.item()).")
+        _fail(
+            f"losses holds tensors (losses[{tensors[0]}] is a {type(losses[tensors[0]]).__name__}), not numbers. "
+            "Each loss tensor keeps its iteration's whole graph alive (section 6 shows this).",
+            "append loss.item(), a Python float: losses.append(loss.item()).",
+        )
     if len(losses) < iterations:
-        _fail(f"losses has {len(losses)} entries, not {iterations}.",
-              "did the loop stop with an error? Read the error under the Exercise 1 cell. Otherwise, append "
-              "loss.item() once in every iteration.")
-    checks.check_that("one loss recorded per iteration", len(losses) == iterations,
-                      f"losses has {len(losses)} entries, not {iterations}.",
-                      hint="append loss.item() once per iteration, and keep `losses = []` in the same cell as the "
-                           "loop, so that running it again starts afresh.")
-    checks.check_close("losses[0]", losses[0], first_loss, tol=1e-6, against="the loss of section 2",
-                       hint="start from the weights make_tensors drew, and record the loss before the update")
-    checks.check_below(f"the autograd loss after {iterations} iterations", losses[-1], bound,
-                       hint="if it grew to inf or nan, were the gradients zeroed after each update? (section 5)")
+        _fail(
+            f"losses has {len(losses)} entries, not {iterations}.",
+            "did the loop stop with an error? Read the error under the Exercise 1 cell. Otherwise, append "
+            "loss.item() once in every iteration.",
+        )
+    checks.check_that(
+        "one loss recorded per iteration",
+        len(losses) == iterations,
+        f"losses has {len(losses)} entries, not {iterations}.",
+        hint="append loss.item() once per iteration, and keep `losses = []` in the same cell as the "
+        "loop, so that running it again starts afresh.",
+    )
+    checks.check_close(
+        "losses[0]",
+        losses[0],
+        first_loss,
+        tol=1e-6,
+        against="the loss of section 2",
+        hint="start from the weights make_tensors drew, and record the loss before the update",
+    )
+    checks.check_below(
+        f"the autograd loss after {iterations} iterations",
+        losses[-1],
+        bound,
+        hint="if it grew to inf or nan, were the gradients zeroed after each update? (section 5)",
+    )
 
 
 def check_grads_by_hand(grads_by_hand, point, expected):
@@ -232,9 +296,12 @@ def check_grads_by_hand(grads_by_hand, point, expected):
     df/da and df/db swapped.
     """
     yours = grads_by_hand(*point)
-    checks.check_that(f"grads_by_hand{point} returns three numbers",
-                      isinstance(yours, (tuple, list)) and len(yours) == 3,
-                      f"grads_by_hand{point} returned {yours!r}, not three numbers.", hint="return df_da, df_db, df_dc")
+    checks.check_that(
+        f"grads_by_hand{point} returns three numbers",
+        isinstance(yours, (tuple, list)) and len(yours) == 3,
+        f"grads_by_hand{point} returned {yours!r}, not three numbers.",
+        hint="return df_da, df_db, df_dc",
+    )
     try:
         yours = torch.tensor([float(v) for v in yours], dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
@@ -248,13 +315,24 @@ def check_grads_by_hand(grads_by_hand, point, expected):
         "they are du/da, du/db, du/dc without the outer derivative: by the chain rule, df/da = df/du * du/da, "
         "with df/du = 2u.": [b, a, 1.0],
         "they are 2 * (du/da, du/db, du/dc): the outer derivative df/du is 2u, not 2.": [2 * b, 2 * a, 2.0],
-        "df/da and df/db are swapped: u = a*b + c changes with a at the rate du/da = b, so df/da = 2u * b.":
-            [2 * u * a, 2 * u * b, 2 * u],
+        "df/da and df/db are swapped: u = a*b + c changes with a at the rate du/da = b, so df/da = 2u * b.": [
+            2 * u * a,
+            2 * u * b,
+            2 * u,
+        ],
     }
     if checks.rel_error(yours, expected) > 1e-12:
         for message, wrong in mistakes.items():
             if math.isclose(checks.rel_error(yours, torch.tensor(wrong, dtype=torch.float64)), 0, abs_tol=1e-12):
-                _fail(f"{name} does not match autograd's gradients: {message}\n  expected {expected.tolist()}, "
-                      f"got {yours.tolist()}")
-    checks.check_close(name, yours, expected, tol=1e-12, against="autograd's gradients",
-                       hint="with u = a*b + c: df/da = df/du * du/da = 2u * b; likewise for b and c.")
+                _fail(
+                    f"{name} does not match autograd's gradients: {message}\n  expected {expected.tolist()}, "
+                    f"got {yours.tolist()}"
+                )
+    checks.check_close(
+        name,
+        yours,
+        expected,
+        tol=1e-12,
+        against="autograd's gradients",
+        hint="with u = a*b + c: df/da = df/du * du/da = 2u * b; likewise for b and c.",
+    )

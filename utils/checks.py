@@ -4,6 +4,7 @@ Each check prints one line starting "check passed:" or raises CheckFailed (an As
 message names the quantity, shows what was expected and what was found, and suggests the usual cause.
 shows_error (notebook 02 on) shows an error a notebook makes on purpose, without stopping the notebook.
 """
+
 import math
 
 import numpy as np
@@ -66,8 +67,10 @@ def check_shape(name, got, expected_shape, hint=""):
     if shape == want:
         return
     if len(want) == 2 and shape == want[::-1]:
-        _fail(f"{name} has shape {shape} but should be {want}: did you transpose?",
-              hint or "a gradient has the shape of the tensor it belongs to; swap the operands or transpose one.")
+        _fail(
+            f"{name} has shape {shape} but should be {want}: did you transpose?",
+            hint or "a gradient has the shape of the tensor it belongs to; swap the operands or transpose one.",
+        )
     _fail(f"{name} has shape {shape} but should be {want}.", hint)
 
 
@@ -85,8 +88,11 @@ def check_close(name, got, expected, tol=1e-5, hint="", against="the reference")
         b = to_numpy(expected)
         where = np.unravel_index(np.abs(a - b).argmax(), a.shape) if a.shape else ()
         at = f" at index {tuple(int(i) for i in where)}" if where else ""
-        _fail(f"{name} does not match {against}: relative error {error:.1e} is above the tolerance {tol:.0e}."
-              f"\n  largest difference{at}: expected {b[where]:.6g}, got {a[where]:.6g}", hint)
+        _fail(
+            f"{name} does not match {against}: relative error {error:.1e} is above the tolerance {tol:.0e}."
+            f"\n  largest difference{at}: expected {b[where]:.6g}, got {a[where]:.6g}",
+            hint,
+        )
     shape = f", shape {tuple(a.shape)}" if a.shape else ""
     print(f"check passed: {name} matches {against} (relative error below {tol:.0e}{shape})")
 
@@ -110,12 +116,18 @@ def check_series(name, got, expected, tol=1e-9):
     """Returns None; prints "check passed" when the sequence `got` equals `expected` point for point (notebook 08)."""
     got, expected = [float(v) for v in got], [float(v) for v in expected]
     if not got:
-        _fail(f"{name} holds no points, but {len(expected)} were expected.",
-              "log inside the loop, once per iteration, to a fixed window id.")
+        _fail(
+            f"{name} holds no points, but {len(expected)} were expected.",
+            "log inside the loop, once per iteration, to a fixed window id.",
+        )
     if len(got) != len(expected):
-        cause = ("it holds only one value: did you log after the loop instead of inside it?" if len(got) == 1
-                 else "did you log more than once per iteration, or in a window that was already used?"
-                 if len(got) > len(expected) else "is the logging call skipped on some iterations?")
+        cause = (
+            "it holds only one value: did you log after the loop instead of inside it?"
+            if len(got) == 1
+            else "did you log more than once per iteration, or in a window that was already used?"
+            if len(got) > len(expected)
+            else "is the logging call skipped on some iterations?"
+        )
         points = "point" if len(got) == 1 else "points"
         _fail(f"{name} holds {len(got)} {points}, but {len(expected)} were expected.", cause)
     check_close(name, np.array(got), np.array(expected), tol=tol, against="the values computed")
@@ -143,9 +155,11 @@ class ShownError:
     def __exit__(self, kind, error, traceback):
         expected = f"{self.error_type.__name__} with {self.match!r} in its message"
         if error is None:
-            _fail(f"{self.name} should raise {expected}, but it raised nothing.",
-                  "the error the notebook shows did not happen: did the code change, or does this version of PyTorch "
-                  "behave differently?")
+            _fail(
+                f"{self.name} should raise {expected}, but it raised nothing.",
+                "the error the notebook shows did not happen: did the code change, or does this version of PyTorch "
+                "behave differently?",
+            )
         if not isinstance(error, Exception):
             return False  # KeyboardInterrupt and the like go on as usual
         if isinstance(error, NotImplementedError) and not issubclass(self.error_type, NotImplementedError):
@@ -153,8 +167,10 @@ class ShownError:
         if not isinstance(error, self.error_type):
             raise CheckFailed(f"{self.name} should raise {expected}, but it raised {error_line(error)}") from error
         if self.match not in str(error):
-            raise CheckFailed(f"{self.name} raised {self.error_type.__name__} as expected, but its message does not "
-                              f"contain {self.match!r}: {error_line(error)}") from error
+            raise CheckFailed(
+                f"{self.name} raised {self.error_type.__name__} as expected, but its message does not "
+                f"contain {self.match!r}: {error_line(error)}"
+            ) from error
         self.error = error
         print(self.line)
         return True  # the error is shown, and the notebook goes on

@@ -5,6 +5,7 @@ the cell. Drawing is bounded: at most MAX_PANELS windows are drawn (the rest are
 and a redraw happens every `redraw_every` calls, so even a window id that changes at every iteration costs a few
 redraws of a few panels, not minutes.
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,22 +27,30 @@ def as_points(name, value):
     argument's name ("X" or "Y") in the messages.
     """
     if hasattr(value, "detach") and value.dim() == 0:
-        raise TypeError(f"vis.line: {name} is a 0-d tensor (one value, such as the loss itself), but visdom's line "
-                        f"takes an array with one value per point: log Python numbers in a list, {name}=[loss.item()].")
+        raise TypeError(
+            f"vis.line: {name} is a 0-d tensor (one value, such as the loss itself), but visdom's line "
+            f"takes an array with one value per point: log Python numbers in a list, {name}=[loss.item()]."
+        )
     if isinstance(value, (int, float, np.number)):
-        raise TypeError(f"vis.line: {name}={value!r} is a single number, but visdom's line takes an array with one "
-                        f"value per point: wrap it in a list, as in X=[t], Y=[loss.item()].")
+        raise TypeError(
+            f"vis.line: {name}={value!r} is a single number, but visdom's line takes an array with one "
+            f"value per point: wrap it in a list, as in X=[t], Y=[loss.item()]."
+        )
     if isinstance(value, (list, tuple)) and any(hasattr(v, "requires_grad") and v.requires_grad for v in value):
-        raise TypeError(f"vis.line: {name} is a list holding a tensor that is part of the autograd graph, which numpy "
-                        f"cannot turn into a number (visdom would raise RuntimeError: Can't call numpy() on Tensor "
-                        f"that requires grad). Log the Python number instead: {name}=[loss.item()].")
+        raise TypeError(
+            f"vis.line: {name} is a list holding a tensor that is part of the autograd graph, which numpy "
+            f"cannot turn into a number (visdom would raise RuntimeError: Can't call numpy() on Tensor "
+            f"that requires grad). Log the Python number instead: {name}=[loss.item()]."
+        )
     try:
         array = to_array(value)
     except (TypeError, ValueError, RuntimeError) as error:
         raise TypeError(f"vis.line: {name} cannot be read as numbers ({error}).") from None
     if array.ndim not in (1, 2) or array.shape[0] == 0:
-        raise ValueError(f"vis.line: {name} has shape {array.shape}, but visdom's line takes (N,) or (N, M) "
-                         "values (visdom: 'Y should have 1 or 2 dim').")
+        raise ValueError(
+            f"vis.line: {name} has shape {array.shape}, but visdom's line takes (N,) or (N, M) "
+            "values (visdom: 'Y should have 1 or 2 dim')."
+        )
     return array
 
 
@@ -56,7 +65,9 @@ class Window:
     calls: int = 0  # calls that reached this window id, replacements included
     xs: list = field(default_factory=list)
     ys: list = field(default_factory=list)
-    updates: list = field(default_factory=list)  # the `update` (line) or append (text) of each call since the last replace
+    updates: list = field(
+        default_factory=list
+    )  # the `update` (line) or append (text) of each call since the last replace
     text: str = None
     values: np.ndarray = None
     bins: int = 30
@@ -68,6 +79,7 @@ class InlinePlots:
 
     def __init__(self, display=None, redraw_every=50):
         import matplotlib.pyplot as plt
+
         self.figure, self.handle = plt.figure(figsize=(10, 6)), None
         plt.close(self.figure)  # shown only through display() below, never a second time at the end of the cell
         self.display, self.redraw_every, self.updates = display, redraw_every, 0
@@ -101,11 +113,14 @@ class InlinePlots:
                 ax.axis("off")
                 ax.text(0, 0.5, str(w.text).replace("<br>", "\n"), wrap=True)
         if len(windows) > len(shown):
-            self.figure.suptitle(f"{len(windows) - len(shown)} more windows, not drawn: "
-                                 f"{', '.join(w.win for w in list(windows.values())[len(shown):][:3])}, ...")
+            self.figure.suptitle(
+                f"{len(windows) - len(shown)} more windows, not drawn: "
+                f"{', '.join(w.win for w in list(windows.values())[len(shown) :][:3])}, ..."
+            )
         self.figure.tight_layout()
         if self.display is None:
             from IPython.display import display
+
             self.display = display
         if self.handle is None:
             self.handle = self.display(self.figure, display_id=True)

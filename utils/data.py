@@ -5,6 +5,7 @@ them once into a cache folder outside the course (one PNG per item plus labels.c
 `DigitsFolder`, `Normalise`, `RandomCrop`, `Compose` and `seed_worker` live here, in an importable module, because
 DataLoader worker processes started with `spawn` (macOS, Windows) cannot load classes defined in a notebook.
 """
+
 import csv
 import os
 import random
@@ -53,9 +54,12 @@ def write_digits(root=None, environ=None):
     if (root / LABELS).is_file():
         return root
     from sklearn.datasets import load_digits  # imported here: only the first run needs scikit-learn (~1 s)
+
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise FileExistsError(f"{root} exists but holds no {LABELS}, so it is not a complete digits folder. "
-                              f"Delete it, or choose another folder (the `root` argument or ${ENV_VAR}).")
+        raise FileExistsError(
+            f"{root} exists but holds no {LABELS}, so it is not a complete digits folder. "
+            f"Delete it, or choose another folder (the `root` argument or ${ENV_VAR})."
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     partial = root.parent / f".{root.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
@@ -92,8 +96,10 @@ def read_labels(root):
     items = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != 2 or not row[1].strip().isdigit() or not 0 <= int(row[1]) <= 9:
-            raise ValueError(f"{index}, line {line}: expected 'file,label' with a label from 0 to 9, got {row}. "
-                             f"Delete {root} and {how_to_write(root)}.")
+            raise ValueError(
+                f"{index}, line {line}: expected 'file,label' with a label from 0 to 9, got {row}. "
+                f"Delete {root} and {how_to_write(root)}."
+            )
         items.append((row[0], int(row[1])))
     if not items:
         raise ValueError(f"{index} lists no items. Delete {root} and {how_to_write(root)}.")
@@ -122,8 +128,10 @@ class DigitsFolder(Dataset):
             with Image.open(path) as file:
                 image = np.array(file.convert("L"))  # (8, 8) uint8
         except (OSError, ValueError) as error:
-            raise RuntimeError(f"item {index}: cannot read the image file {path} ({error}). "
-                               f"Delete {self.root} and {how_to_write(self.root)}.") from error
+            raise RuntimeError(
+                f"item {index}: cannot read the image file {path} ({error}). "
+                f"Delete {self.root} and {how_to_write(self.root)}."
+            ) from error
         if self.transform is not None:
             image = self.transform(image)
         return image, label
@@ -156,7 +164,7 @@ class RandomCrop:
         size = int(torch.randint(self.min_size, min(self.max_size, height, width) + 1, ()))
         top = int(torch.randint(0, height - size + 1, ()))
         left = int(torch.randint(0, width - size + 1, ()))
-        return image[..., top:top + size, left:left + size]
+        return image[..., top : top + size, left : left + size]
 
 
 class Compose:

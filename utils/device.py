@@ -1,4 +1,5 @@
 """The course's CUDA toggle: turning a DEVICE setting into a torch.device (introduced in notebook 01)."""
+
 import os
 
 import torch
@@ -42,7 +43,9 @@ def choose_device(requested="auto", environ=None, announce=print):
     if kind not in CHOICES or (index and (kind != "cuda" or not index.isdigit())):
         raise ValueError(
             f'{source} = "{requested}" is not a device this course knows. Use one of '
-            + ", ".join(f'"{c}"' for c in CHOICES) + ' (or "cuda:N" for the N-th GPU).')
+            + ", ".join(f'"{c}"' for c in CHOICES)
+            + ' (or "cuda:N" for the N-th GPU).'
+        )
 
     if kind == "auto":
         device = torch.device("cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu")
@@ -50,8 +53,10 @@ def choose_device(requested="auto", environ=None, announce=print):
         announce(f'{source} asked for "{choice}", but {describe_accelerators()}: falling back to the CPU.')
         device = torch.device("cpu")
     elif kind == "cuda" and index and int(index) >= torch.cuda.device_count():
-        announce(f'{source} asked for "{choice}", but only {torch.cuda.device_count()} CUDA GPU(s) exist: '
-                 "falling back to the CPU.")
+        announce(
+            f'{source} asked for "{choice}", but only {torch.cuda.device_count()} CUDA GPU(s) exist: '
+            "falling back to the CPU."
+        )
         device = torch.device("cpu")
     elif kind == "mps" and not mps_available():
         announce(f'{source} asked for "mps", but {describe_accelerators()}: falling back to the CPU.')

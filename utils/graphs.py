@@ -4,6 +4,7 @@ autograd_graph walks a tensor's `grad_fn` back to the leaf tensors and returns a
 draw_autograd_graph draws it with matplotlib, one row per layer, inputs at the top and the output at the bottom.
 Only networkx and matplotlib are needed, so it works where the Graphviz program is missing (Windows, Colab).
 """
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import torch
@@ -29,9 +30,11 @@ def autograd_graph(output, names=None, output_name="output"):
     if not isinstance(output, torch.Tensor):
         raise TypeError(f"autograd_graph needs a tensor, not a {type(output).__name__}")
     if output.grad_fn is None:
-        raise ValueError("this tensor has no grad_fn, so autograd recorded no graph for it: it is a leaf, or none "
-                         "of its inputs requires grad, or it was computed under torch.no_grad(). Set "
-                         "requires_grad=True on the weights before the forward pass.")
+        raise ValueError(
+            "this tensor has no grad_fn, so autograd recorded no graph for it: it is a leaf, or none "
+            "of its inputs requires grad, or it was computed under torch.no_grad(). Set "
+            "requires_grad=True on the weights before the forward pass."
+        )
     names = {id(tensor): name for name, tensor in (names or {}).items()}
     walk = nx.DiGraph()  # nodes: the grad_fn objects, ("leaf", id, tensor) triples, and "output"
 
@@ -93,11 +96,23 @@ def draw_autograd_graph(graph, ax=None, title="The graph autograd recorded"):
         _, ax = plt.subplots(figsize=(max(5, 2.4 * width), 0.7 * layers + 0.6))
     boxes = {}
     for node, data in graph.nodes(data=True):
-        boxes[node] = ax.text(*positions[node], data["label"], ha="center", va="center", fontsize=9,
-                              bbox=dict(boxstyle="round,pad=0.4", fc=COLORS[data["kind"]], ec="#666666"))
+        boxes[node] = ax.text(
+            *positions[node],
+            data["label"],
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.4", fc=COLORS[data["kind"]], ec="#666666"),
+        )
     for u, v in graph.edges:
-        ax.annotate("", xy=(0.5, 1), xycoords=boxes[v], xytext=(0.5, 0), textcoords=boxes[u],
-                    arrowprops=dict(arrowstyle="-|>", color="#444444", shrinkA=2, shrinkB=2))
+        ax.annotate(
+            "",
+            xy=(0.5, 1),
+            xycoords=boxes[v],
+            xytext=(0.5, 0),
+            textcoords=boxes[u],
+            arrowprops=dict(arrowstyle="-|>", color="#444444", shrinkA=2, shrinkB=2),
+        )
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)

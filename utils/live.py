@@ -19,6 +19,7 @@ keeps a copy of every window and passes each call on to the client. What it adds
   HTTP_PROXY would capture 127.0.0.1 (NO_PROXY does not cover it) the dashboard is not used and a line says what
   to set. The login is visdom's own: make_client passes VISDOM_USERNAME and VISDOM_PASSWORD to the client.
 """
+
 import contextlib
 import io
 import json
@@ -98,8 +99,10 @@ class SafeVisdom:
 
     def _switch_to_inline(self, error):
         points = sum(len(w.ys) for w in self.windows.values() if w.kind == "line")
-        self.announce(f"Visdom stopped answering ({error}): switching to inline plots; "
-                      f"all {points} points logged so far are kept.")
+        self.announce(
+            f"Visdom stopped answering ({error}): switching to inline plots; "
+            f"all {points} points logged so far are kept."
+        )
         self.client = None
         self.inline = self.inline or InlinePlots()
         self.inline.draw(self.windows)
@@ -122,8 +125,10 @@ class SafeVisdom:
             raise ValueError(f"vis.line: update={update!r}: the course's client takes None, 'append' or 'replace'.")
         ys = as_points("Y", Y)
         if update is not None and (X is None or win is None):
-            raise ValueError(f"vis.line: update={update!r} needs X and a window id, win=... (visdom: 'must specify "
-                             "x-values for line update', 'Must define a window to update').")
+            raise ValueError(
+                f"vis.line: update={update!r} needs X and a window id, win=... (visdom: 'must specify "
+                "x-values for line update', 'Must define a window to update')."
+            )
         xs = as_points("X", X) if X is not None else np.linspace(0, 1, ys.shape[0])
         if ys.ndim == 2 and xs.ndim == 1:
             xs = np.tile(xs, (ys.shape[1], 1)).T
@@ -206,7 +211,8 @@ def _refuse(announce, message):
 
 
 def connect(make_client, port=None, timeout=2.0, announce=print):
-    """Returns a SafeVisdom on make_client(port) if a server answers at 127.0.0.1:port, else on inline plots; says which.
+    """Returns a SafeVisdom on make_client(port) if a server answers at 127.0.0.1:port, else on inline plots; says
+    which.
 
     `make_client(port)` returns a visdom.Visdom made with raise_exceptions=True (so that failures raise instead of
     printing) and use_incoming_socket=False (its socket thread would retry and print forever once a server dies).
@@ -217,20 +223,28 @@ def connect(make_client, port=None, timeout=2.0, announce=print):
     proxies = requests.utils.get_environ_proxies(url)  # what visdom's requests would use: {} when NO_PROXY covers it
     proxy = proxies.get("http") or proxies.get("all")
     if proxy:
-        return _refuse(announce, f"The proxy {proxy} set in the environment would carry the traffic to {url}: set "
-                                 "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel.")
+        return _refuse(
+            announce,
+            f"The proxy {proxy} set in the environment would carry the traffic to {url}: set "
+            "NO_PROXY=127.0.0.1,localhost where JupyterLab runs, and restart the kernel.",
+        )
     try:
         session = requests.Session()
         session.trust_env = False  # a proxy must never capture 127.0.0.1
         page = session.get(url, timeout=min(timeout, 1.0)).text
     except requests.RequestException as error:
         reason = "no answer in time" if isinstance(error, requests.Timeout) else "connection refused"
-        announce(f"No Visdom server answers at {url} ({reason}): plotting inline instead. "
-                 "Start one with `python3 course.py visdom`, then run this cell again.")
+        announce(
+            f"No Visdom server answers at {url} ({reason}): plotting inline instead. "
+            "Start one with `python3 course.py visdom`, then run this cell again."
+        )
         return SafeVisdom(None, announce=announce)
     if "<title>Visdom Login</title>" in page and not os.environ.get("VISDOM_USERNAME"):
-        return _refuse(announce, f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and "
-                                 "VISDOM_PASSWORD where JupyterLab runs, and restart the kernel.")
+        return _refuse(
+            announce,
+            f"The Visdom server at {url} requires a login: set VISDOM_USERNAME and "
+            "VISDOM_PASSWORD where JupyterLab runs, and restart the kernel.",
+        )
     try:
         client = bounded(lambda: make_client(port), timeout)
     except VisdomUnavailable as error:
@@ -238,14 +252,20 @@ def connect(make_client, port=None, timeout=2.0, announce=print):
     except RuntimeError as error:
         if "Authentication failed" not in str(error):  # visdom's words for a refused login
             raise
-        return _refuse(announce, f"The Visdom server at {url} refused the login ({error}): check VISDOM_USERNAME "
-                                 "and VISDOM_PASSWORD.")
+        return _refuse(
+            announce,
+            f"The Visdom server at {url} refused the login ({error}): check VISDOM_USERNAME and VISDOM_PASSWORD.",
+        )
     if urlparse(client.server).hostname != "127.0.0.1" or int(client.port) != port:
-        raise ValueError(f"make_client({port}) made a client for {client.server}:{client.port}: the course's "
-                         f"dashboard is {url} only (server='http://127.0.0.1', port=port).")
+        raise ValueError(
+            f"make_client({port}) made a client for {client.server}:{client.port}: the course's "
+            f"dashboard is {url} only (server='http://127.0.0.1', port=port)."
+        )
     if client.raise_exceptions is not True or client.use_socket:
-        raise ValueError("make_client must create visdom.Visdom(..., raise_exceptions=True, "
-                         "use_incoming_socket=False): otherwise a failing server prints into the cell instead of "
-                         "raising, or its socket thread retries and prints forever.")
+        raise ValueError(
+            "make_client must create visdom.Visdom(..., raise_exceptions=True, "
+            "use_incoming_socket=False): otherwise a failing server prints into the cell instead of "
+            "raising, or its socket thread retries and prints forever."
+        )
     announce(f"Logging to Visdom: open {url}/env/{client.env} in your browser.")
     return SafeVisdom(client, timeout=timeout, announce=announce)

@@ -1,4 +1,5 @@
 """The course's running model as a reusable module: notebook 05 teaches it, notebooks 06 and 07 reuse it."""
+
 from torch import nn
 
 
@@ -13,4 +14,4 @@ class TwoLayerNet(nn.Module):
     def forward(self, x):
         """Returns the predictions for a batch x of shape (N, D_in): a tensor of shape (N, D_out)."""
         h_relu = self.linear1(x).clamp(min=0)  # (N, H)
-        return self.linear2(h_relu)            # (N, D_out)
+        return self.linear2(h_relu)  # (N, D_out)

@@ -1,4 +1,5 @@
 """Plots for the notebooks, sized to read well on a laptop and on a projector (notebook 01)."""
+
 import math
 
 import matplotlib.pyplot as plt
@@ -17,8 +18,10 @@ def loss_curve(losses, title=None, label=None, log_scale=True, ax=None):
     if not values:
         raise ValueError("loss_curve got no losses: append the loss of each iteration to a list first.")
     if log_scale and any(not math.isfinite(v) or v <= 0 for v in values):
-        raise ValueError("loss_curve cannot use a log scale: some losses are zero, negative, inf or nan "
-                         "(a nan loss usually means the learning rate is too large). Pass log_scale=False.")
+        raise ValueError(
+            "loss_curve cannot use a log scale: some losses are zero, negative, inf or nan "
+            "(a nan loss usually means the learning rate is too large). Pass log_scale=False."
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=FIGSIZE)
         title = title or "Training loss"

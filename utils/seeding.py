@@ -1,4 +1,5 @@
 """Seeding random number generators visibly, so a notebook's numbers repeat run after run (notebook 01)."""
+
 import random
 
 import numpy as np

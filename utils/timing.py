@@ -1,4 +1,5 @@
 """Timing code fairly on CPUs and GPUs (notebook 01)."""
+
 import time
 
 from utils import device as devices

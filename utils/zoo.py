@@ -5,6 +5,7 @@ The zoo holds small pretrained weights made by tools/train_zoo.py from scikit-le
 its sha256>.pt`, torch.hub's check_hash convention), the full sha256, its size, the digits it knows and
 its accuracy. hubconf.py at the repository root exposes the models to torch.hub.load(..., source="local").
 """
+
 import json
 from pathlib import Path
 
@@ -20,8 +21,10 @@ def read_manifest(path=MANIFEST):
     """Returns the zoo's manifest: a dict {model name: entry}, each entry a dict (file, sha256, bytes, ...)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"the zoo's manifest {path} is missing: rerun `python tools/train_zoo.py` "
-                                "in the repository folder to rebuild the zoo.")
+        raise FileNotFoundError(
+            f"the zoo's manifest {path} is missing: rerun `python -m tools.train_zoo` "
+            "in the repository folder to rebuild the zoo."
+        )
     return json.loads(path.read_text(encoding="utf-8"))["models"]
 
 
@@ -48,8 +51,9 @@ def digits_split(classes, part):
     if not classes or any(c not in range(10) for c in classes) or len(set(classes)) != len(classes):
         raise ValueError(f"classes must be distinct digits 0-9, not {classes}")
     digits = load_digits()
-    keep = [i for i, label in enumerate(digits.target)
-            if label in classes and (i % TEST_EVERY == 0) == (part == "test")]
+    keep = [
+        i for i, label in enumerate(digits.target) if label in classes and (i % TEST_EVERY == 0) == (part == "test")
+    ]
     x = torch.tensor(digits.data[keep], dtype=torch.float32) / 16.0
     y = torch.tensor([classes.index(int(digits.target[i])) for i in keep], dtype=torch.int64)
     return x, y

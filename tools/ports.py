@@ -1,0 +1,20 @@
+"""Loopback ports: whether one is free, and a free one (the Visdom server, the classroom hub and the tests use them)."""
+
+import socket
+
+
+def port_is_free(port):
+    """Returns True when nothing listens on 127.0.0.1:port."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port():
+    """Returns a port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
