@@ -75,19 +75,6 @@ def test_failures_are_assertion_errors():
     assert issubclass(checks.CheckFailed, AssertionError)
 
 
-def test_check_series_explains_missing_and_misplaced_logging(capsys):
-    checks.check_series("the loss window", [3.0, 2.0, 1.0], [3.0, 2.0, 1.0])
-    assert capsys.readouterr().out.startswith("check passed: the loss window matches the values computed")
-    with pytest.raises(checks.CheckFailed, match="(?s)holds no points, but 3 were expected.*inside the loop"):
-        checks.check_series("the loss window", [], [3.0, 2.0, 1.0])
-    with pytest.raises(checks.CheckFailed, match="(?s)holds 1 point, .*after the loop instead of inside it"):
-        checks.check_series("the loss window", [1.0], [3.0, 2.0, 1.0])
-    with pytest.raises(checks.CheckFailed, match="(?s)holds 6 points.*more than once per iteration"):
-        checks.check_series("the loss window", [1.0] * 6, [3.0, 2.0, 1.0])
-    with pytest.raises(checks.CheckFailed, match="does not match the values computed"):
-        checks.check_series("the loss window", [3.0, 2.0, 1.5], [3.0, 2.0, 1.0])
-
-
 def second_backward():
     loss = (torch.ones(2, requires_grad=True) * 2).pow(2).sum()
     loss.backward()

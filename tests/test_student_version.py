@@ -19,7 +19,7 @@ def test_region_becomes_an_indented_stub_that_names_the_exercise():
     src = sv.student_notebook(nb).cells[0].source
     assert "2 * x" not in src and "SOLUTION" not in src
     assert "    # Exercise 3: double x." in src
-    assert "    raise NotImplementedError('Exercise 3 is not done yet: double x." in src
+    assert '    raise NotImplementedError(\n        "Exercise 3 is not done yet: double x.' in src
     compile(src, "cell", "exec")  # the stub is valid Python
 
 
@@ -113,3 +113,89 @@ def test_no_solution_line_leaks_into_the_student_notebook(path):
                 continue
             assert code not in student_code, f"{path.name}: solution line {code!r} is in a student code cell"
             assert code not in student_outputs, f"{path.name}: solution line {code!r} is in a student output"
+
+
+def test_stub_lines_fit_in_120_characters_and_compile():
+    task = "compute grad_w2 and grad_w1 by the chain rule, from the output back, with every shape written out " * 2
+    nb = notebook(f"def f(x):\n    ### BEGIN SOLUTION Exercise 2: {task.strip()}\n    return x\n    ### END SOLUTION")
+    src = sv.student_notebook(nb).cells[0].source
+    assert max(len(line) for line in src.splitlines()) <= sv.WIDTH, src
+    compile(src, "cell", "exec")
+    namespace = {}
+    exec(src, namespace)
+    with pytest.raises(NotImplementedError, match="Exercise 2 is not done yet: compute grad_w2 .* from the output"):
+        namespace["f"](1)
+
+
+@pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)
+def test_every_student_line_fits_in_the_editor(path):
+    student = nbrun.read(nbrun.STUDENTS / path.name)
+    long = [
+        (i, line)
+        for i, c in enumerate(student.cells)
+        if c.cell_type == "code"
+        for line in c.source.splitlines()
+        if len(line) > sv.WIDTH
+    ]
+    assert not long, f"lines over {sv.WIDTH} characters: {long[:3]}"
+
+
+def test_a_question_region_becomes_an_unanswered_answer_and_its_key_is_sealed():
+    key = 'QUESTION_1 = quiz.Question("05.1", right="b", why={"a": "A is wrong.", "b": "B is right."})'
+    nb = notebook(key, '### BEGIN SOLUTION Question 1\nanswer = "b"\n### END SOLUTION\nquiz.check(QUESTION_1, answer)')
+    nb.cells[0].metadata["tags"] = [sv.KEY_TAG]
+    out = sv.student_notebook(nb)
+    assert out.cells[1].source.startswith('answer = None  # Question 1: your answer, one letter: "a", "b"')
+    sealed = out.cells[0].source
+    assert "right" not in sealed and "is right" not in sealed and "A is wrong" not in sealed
+    assert out.cells[0].metadata["jupyter"]["source_hidden"] is True
+    assert out.cells[1].metadata["course"] == {"question": 1}
+    assert sv.question_numbers(nb) == [1] and sv.exercise_numbers(nb) == []
+
+
+def test_a_challenge_region_must_sit_in_a_function():
+    with pytest.raises(sv.MarkerError, match="inside a function"):
+        sv.student_notebook(notebook("### BEGIN SOLUTION Challenge: go fast\nx = 1\n### END SOLUTION"))
+    nb = notebook(
+        "def attempt():\n    ### BEGIN SOLUTION Challenge: go fast\n    return 1\n    ### END SOLUTION", "f()"
+    )
+    out = sv.student_notebook(nb)
+    assert "The challenge is not attempted yet: go fast." in out.cells[0].source
+    assert out.cells[0].metadata["course"] == {"challenge": "task"}
+    assert out.cells[1].metadata["course"] == {"challenge": "check"}
+
+
+def test_exercise_and_check_cells_are_marked_for_grading():
+    nb = notebook(
+        "x = 0",
+        "### BEGIN SOLUTION Exercise 1: a\nx = 1\n### END SOLUTION",
+        "check(x)",
+        "y = 2",
+    )
+    out = sv.student_notebook(nb)
+    assert [c.metadata.get("course") for c in out.cells] == [
+        None,
+        {"exercise": 1, "role": "task"},
+        {"exercise": 1, "role": "check"},
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION Question 1\nanswer = 'b'\nmore = 1\n### END SOLUTION", "one assignment"),
+        ("### BEGIN SOLUTION Question\nanswer = 'b'\n### END SOLUTION", "Question N"),
+        ("### BEGIN SOLUTION Exercise 1\nx = 1\n### END SOLUTION", "Exercise N: what to do"),
+    ],
+)
+def test_malformed_question_and_exercise_regions_are_reported(source, message):
+    with pytest.raises(sv.MarkerError, match=message):
+        sv.student_notebook(notebook(source))
+
+
+def test_a_quiz_key_that_is_not_literal_is_reported():
+    nb = notebook("QUESTION_1 = quiz.Question('05.1', right=RIGHT, why={})")
+    nb.cells[0].metadata["tags"] = [sv.KEY_TAG]
+    with pytest.raises(sv.MarkerError, match="literal values"):
+        sv.student_notebook(nb, name="demo.ipynb")

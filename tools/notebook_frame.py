@@ -12,7 +12,7 @@
     - a code cell right after markdown is a fragment of that sub-slide (a click shows it with its result);
       a code cell right after another code cell starts a sub-slide of its own;
     - set-up cells are skipped: from the "## The device toggle" heading to the cell that resolves the device,
-      the Colab cell included; so are empty cells.
+      the Colab cell included; so are empty cells and the keys of concept questions (cells tagged `quiz-key`).
   An author overrides a cell's type with a tag `slides:<type>`, <type> one of slide, subslide, fragment,
   continue (shown with the cell before it), notes (speaker notes) or skip.
 """
@@ -139,8 +139,8 @@ def slide_types(nb):
     """Returns the slide type of every cell, by the rules in this module's docstring."""
     setup, types, previous = setup_range(nb), [], None
     for index, cell in enumerate(nb.cells):
-        if index in setup or not cell.source.strip():
-            kind = "skip"
+        if index in setup or not cell.source.strip() or "quiz-key" in tags(cell):
+            kind = "skip"  # set-up cells, and the keys of the concept questions (sealed for students anyway)
         elif cell.cell_type == "markdown":
             kind = "slide" if re.match(r"#{1,2} ", cell.source) else "subslide"
         elif cell.cell_type == "code":

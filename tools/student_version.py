@@ -1,54 +1,129 @@
 """Generates the student notebooks in notebooks/ from the complete ones in solutions/.
 
-A solutions notebook marks each exercise's code as a solution region, inside a code cell:
+A solutions notebook marks what the student writes as solution regions, inside code cells. Three kinds:
 
     ### BEGIN SOLUTION Exercise 2: compute grad_w1 and grad_w2
     grad_w2 = ...
     ### END SOLUTION
 
-The student version replaces each region by a stub, indented like the region, that names the exercise:
+becomes a stub, indented like the region, that stops the run right there and says which exercise is next:
 
-    # Exercise 2: compute grad_w1 and grad_w2
-    raise NotImplementedError("Exercise 2 is not done yet: compute grad_w1 and grad_w2. ...")
+    # Exercise 2: compute grad_w1 and grad_w2.
+    raise NotImplementedError(
+        "Exercise 2 is not done yet: compute grad_w1 and grad_w2. Replace this raise with your code, ..."
+    )
 
-so an unfinished exercise stops a run right there, saying which one. One exercise may span several
-regions (they share the number). Outputs are cleared from every code cell from the first exercise on (they
-depend on the student's answers: a stored "check passed" under an unfinished exercise would mislead) and from
-earlier cells tagged `clear-for-students` (outputs that would give an answer away); the outputs before the first
-exercise stay, as a guide.
+One exercise may span several regions (they share the number). `### BEGIN SOLUTION Challenge: <task>` marks the
+open challenge: its stub raises the same way, but it must sit inside a function, which the notebook's
+`challenge.attempt(...)` calls and reports "not attempted yet" without stopping the run. `### BEGIN SOLUTION
+Question N` holds the answer to a concept question, one assignment such as `answer = "b"`; its stub is
+`answer = None`, which `quiz.check` reports as not answered yet. The key to each question (a code cell tagged
+`quiz-key` that builds `quiz.Question(id, right=..., why={...})`) is sealed in the student version
+(utils/quiz.py): an explanation opens only for the choice the student makes, and the right answer stays in
+solutions/.
 
-    python course.py students           write notebooks/ (the usual way to run this file)
+Every stub line fits in 120 characters. Each student cell holding a region, and the check cell right after an
+exercise, carry `metadata["course"]` ({"exercise": k, "role": "task" or "check"}, {"question": n} or
+{"challenge": "task" or "check"}): the progression test and the classroom's grading find them through it.
+Outputs are cleared from every code cell from the first exercise on (they depend on the student's answers: a
+stored "check passed" under an unfinished exercise would mislead) and from earlier cells tagged
+`clear-for-students` (outputs that would give an answer away); the outputs before the first exercise stay.
+
+    python course.py students                  write notebooks/ (the usual way to run this file)
     python -m tools.student_version --check    exit 1 if notebooks/ is out of date
 """
 
+import ast
 import copy
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
+
+from utils import quiz
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 STUDENTS = ROOT / "notebooks"
 CLEAR_TAG = "clear-for-students"
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION Exercise (?P<number>\d+): (?P<task>\S.*?)\s*$")
+KEY_TAG = "quiz-key"
+WIDTH = 120  # the longest line a stub may have
+BEGIN = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<kind>Exercise|Question|Challenge)(?: (?P<number>\d+))?"
+    r"(?:: (?P<task>\S.*?))?\s*$"
+)
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 MARKER = re.compile(r"### (BEGIN|END) SOLUTION")
+ANSWER = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>.+?)\s*$")
 
 
 class MarkerError(ValueError):
     """A solution region is malformed: unclosed, nested, or without an exercise number and task."""
 
 
-def stub(indent, number, task):
-    """Returns the lines that stand in for an exercise's code in the student notebook."""
-    task = task.rstrip(".")
+def _wrapped_call(indent, head, message, tail=""):
+    """Returns lines `head(` + the message as implicit string concatenation + `)` + tail, each within WIDTH."""
+    inner = indent + "    "
+    escapes = message.count('"') + message.count("\\")  # each takes a backslash more in the literal
+    width = WIDTH - len(inner) - 2 - escapes
+    pieces = textwrap.wrap(message, width, break_long_words=False, drop_whitespace=False)
+    return [f"{indent}{head}(", *(f"{inner}{_quote(piece)}" for piece in pieces), f"{indent}){tail}"]
+
+
+def _quote(text):
+    """Returns `text` as a Python string literal, in double quotes like the rest of the course's code."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _comment(indent, text):
+    return textwrap.wrap(text, WIDTH, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ")
+
+
+def stub(region, choices=()):
+    """Returns the lines that stand in for a solution region in the student notebook."""
+    indent, number, task = region["indent"], region["number"], (region["task"] or "").rstrip(".")
+    if region["kind"] == "Question":
+        name = region["answer"]
+        letters = ", ".join(f'"{c}"' for c in choices) or 'such as "a"'
+        return [f"{indent}{name} = None  # Question {number}: your answer, one letter: {letters}"]
+    if region["kind"] == "Challenge":
+        message = (
+            f"The challenge is not attempted yet: {task}. It is optional: replace this raise with your code, "
+            "then run this cell and the next."
+        )
+        return [*_comment(indent, f"Challenge: {task}."), *_wrapped_call(indent, "raise NotImplementedError", message)]
     message = (
-        f"Exercise {number} is not done yet: {task}. Replace this raise line in the Exercise {number} cell "
-        "with your code, run that cell, then the cells after it."
+        f"Exercise {number} is not done yet: {task}. Replace this raise with your code, run this cell, "
+        "then the cells after it."
     )
-    return [f"{indent}# Exercise {number}: {task}.", f"{indent}raise NotImplementedError({message!r})"]
+    return [
+        *_comment(indent, f"Exercise {number}: {task}."),
+        *_wrapped_call(indent, "raise NotImplementedError", message),
+    ]
+
+
+def _region(begin, where, lineno):
+    kind, number, task = begin["kind"], begin["number"], begin["task"]
+    if kind == "Exercise" and (number is None or task is None):
+        raise MarkerError(f"{where}, line {lineno}: write '### BEGIN SOLUTION Exercise N: what to do'")
+    if kind == "Question" and number is None:
+        raise MarkerError(f"{where}, line {lineno}: write '### BEGIN SOLUTION Question N'")
+    if kind == "Challenge" and (number is not None or task is None):
+        raise MarkerError(f"{where}, line {lineno}: write '### BEGIN SOLUTION Challenge: what to do' (no number)")
+    if kind == "Challenge" and not begin["indent"]:
+        raise MarkerError(
+            f"{where}, line {lineno}: a Challenge region must be inside a function, so that an "
+            "unattempted challenge does not stop Run all"
+        )
+    return {
+        "indent": begin["indent"],
+        "kind": kind,
+        "number": int(number) if number else None,
+        "task": task,
+        "lines": [],
+    }
 
 
 def split_regions(source, where="cell"):
@@ -59,10 +134,17 @@ def split_regions(source, where="cell"):
         if begin:
             if region is not None:
                 raise MarkerError(f"{where}, line {lineno}: BEGIN SOLUTION inside another region (close it first)")
-            region = {"indent": begin["indent"], "number": int(begin["number"]), "task": begin["task"], "lines": []}
+            region = _region(begin, where, lineno)
         elif end:
             if region is None:
                 raise MarkerError(f"{where}, line {lineno}: END SOLUTION without a BEGIN SOLUTION above it")
+            if region["kind"] == "Question":
+                answer = [ANSWER.match(line) for line in region["lines"] if line.strip()]
+                if len(answer) != 1 or answer[0] is None:
+                    raise MarkerError(
+                        f'{where}, line {lineno}: a Question region holds one assignment, such as answer = "b"'
+                    )
+                region["answer"] = answer[0]["name"]
             parts.append(region)
             region = None
         elif MARKER.search(line):
@@ -75,7 +157,7 @@ def split_regions(source, where="cell"):
         else:
             parts.append(line)
     if region is not None:
-        raise MarkerError(f"{where}: BEGIN SOLUTION Exercise {region['number']} is never closed with END SOLUTION")
+        raise MarkerError(f"{where}: BEGIN SOLUTION {region['kind']} is never closed with END SOLUTION")
     return parts
 
 
@@ -95,34 +177,93 @@ def regions(nb, name="notebook"):
 
 def exercise_numbers(nb):
     """Returns the sorted exercise numbers that the notebook's solution regions use."""
-    return sorted({region["number"] for _, region in regions(nb)})
+    return sorted({region["number"] for _, region in regions(nb) if region["kind"] == "Exercise"})
+
+
+def question_numbers(nb):
+    """Returns the sorted numbers of the concept questions the notebook's solution regions answer."""
+    return sorted({region["number"] for _, region in regions(nb) if region["kind"] == "Question"})
+
+
+def quiz_keys(nb, name="notebook"):
+    """Returns {cell index: quiz.Question} for the cells tagged quiz-key, built from their literal arguments."""
+    keys = {}
+    for index, cell in enumerate(nb.cells):
+        if KEY_TAG not in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+            (statement,) = tree.body
+            target, call = statement.targets[0].id, statement.value
+            if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "quiz.Question"):
+                raise ValueError("not a call of quiz.Question")
+            args = [ast.literal_eval(a) for a in call.args]
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            keys[index] = (target, quiz.Question(*args, **kwargs, register=False))
+        except (SyntaxError, ValueError, TypeError, AttributeError, IndexError) as error:
+            raise MarkerError(
+                f"{name}, cell {index}: a {KEY_TAG} cell holds one assignment "
+                f'NAME = quiz.Question("NN.k", right="b", why={{...}}) with literal values ({error})'
+            ) from error
+    return keys
+
+
+def _course_metadata(nb, found):
+    """Returns {cell index: metadata["course"]} for the cells of regions and the check cells after exercises."""
+    roles = {}
+    for index, region in found:
+        if region["kind"] == "Exercise":
+            roles[index] = {"exercise": region["number"], "role": "task"}
+        elif region["kind"] == "Question":
+            roles[index] = {"question": region["number"]}
+        else:
+            roles[index] = {"challenge": "task"}
+    for index, role in sorted(roles.items()):
+        after = next((i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"), None)
+        if after is None or after in roles:
+            continue
+        if "exercise" in role:
+            roles[after] = {"exercise": role["exercise"], "role": "check"}
+        elif "challenge" in role:
+            roles[after] = {"challenge": "check"}
+    return roles
 
 
 def student_notebook(nb, filled=(), name="notebook"):
     """Returns a student copy of `nb`: regions of exercises not in `filled` stubbed, their cells' outputs cleared.
 
-    `filled` keeps the solution of those exercise numbers (the tests use it to play a student who has
-    done exercises 1..k). Execution counts are cleared everywhere: students run the notebook afresh.
+    `filled` keeps the solution of those exercise numbers (the tests use it to play a student who has done
+    exercises 1..k); questions and the challenge are always stubbed, quiz keys always sealed. Execution counts
+    are cleared everywhere: students run the notebook afresh.
     """
     filled = set(filled)
     out = copy.deepcopy(nb)
     found = regions(out, name)
+    keys = quiz_keys(out, name)
+    choices = {key.number: key.choices for _, key in keys.values()}
     first_exercise = found[0][0] if found else len(out.cells)
+    roles = _course_metadata(out, found)
     for index, cell in enumerate(out.cells):
         if cell.cell_type != "code":
             continue
+        if index in keys:
+            target, key = keys[index]
+            cell.source = key.sealed_source(target)
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
         parts = split_regions(cell.source, f"{name}, cell {index}")
         has_region = any(isinstance(p, dict) for p in parts)
         lines = []
         for part in parts:
             if not isinstance(part, dict):
                 lines.append(part)
-            elif part["number"] in filled:
+            elif part["kind"] == "Exercise" and part["number"] in filled:
                 lines.extend(part["lines"])
             else:
-                lines.extend(stub(part["indent"], part["number"], part["task"]))
+                lines.extend(stub(part, choices.get(part["number"], ()) if part["kind"] == "Question" else ()))
         cell.source = "\n".join(lines)
         cell.execution_count = None
+        if index in roles:
+            cell.metadata["course"] = roles[index]
         if has_region or index >= first_exercise or CLEAR_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
         for output in cell.outputs:

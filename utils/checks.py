@@ -1,14 +1,23 @@
 """Exercise checks that say what they check, and teach when they fail (introduced in notebook 01).
 
-Each check prints one line starting "check passed:" or raises CheckFailed (an AssertionError) whose
-message names the quantity, shows what was expected and what was found, and suggests the usual cause.
+Two kinds of lines, so a student can tell their own results from the notebook's demonstrations:
+- `check passed: ...` is printed only by checks of the student's own code (check_shape, check_close, check_below,
+  check_that, and the topic checkers built on them, one module per notebook: tensor_checks, autograd_checks, ...);
+- `verified: ...` is printed by verify, verify_close and verify_below, which assert the notebook's own claims
+  about PyTorch ("these gradients match", "the loss falls below 1e-3").
+A failure of either raises CheckFailed (an AssertionError) through `fail`, the one failure helper of every
+checker: its message names the quantity, shows what was expected and what was found, and a "Hint:" line gives
+the likely cause. `running` turns an error raised by the student's code inside a checker into such a message.
 shows_error (notebook 02 on) shows an error a notebook makes on purpose, without stopping the notebook.
 """
 
+import contextlib
 import math
 
 import numpy as np
 import torch
+
+from utils import errors
 
 
 class CheckFailed(AssertionError):
@@ -26,9 +35,6 @@ class CheckFailed(AssertionError):
 def fail(message, hint=""):
     """Raises CheckFailed with `message` and, when given, a "Hint:" line: the one failure helper of every checker."""
     raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
-
-
-_fail = fail  # the name this module's checks use
 
 
 def to_numpy(value):
@@ -55,9 +61,9 @@ def rel_error(got, expected):
 
 def _shape_of(name, value):
     if value is None:
-        _fail(f"{name} is None.", "did you forget to assign it, or to return it from your function?")
+        fail(f"{name} is None.", "did you forget to assign it, or to return it from your function?")
     if not isinstance(value, (torch.Tensor, np.ndarray, float, int, np.floating)):
-        _fail(f"{name} should be a tensor, but it is a {type(value).__name__}.")
+        fail(f"{name} should be a tensor, but it is a {type(value).__name__}.")
     return tuple(np.shape(value)) if not isinstance(value, torch.Tensor) else tuple(value.shape)
 
 
@@ -67,70 +73,104 @@ def check_shape(name, got, expected_shape, hint=""):
     if shape == want:
         return
     if len(want) == 2 and shape == want[::-1]:
-        _fail(
+        fail(
             f"{name} has shape {shape} but should be {want}: did you transpose?",
             hint or "a gradient has the shape of the tensor it belongs to; swap the operands or transpose one.",
         )
-    _fail(f"{name} has shape {shape} but should be {want}.", hint)
+    fail(f"{name} has shape {shape} but should be {want}.", hint)
 
 
-def check_close(name, got, expected, tol=1e-5, hint="", against="the reference"):
-    """Returns None; prints "check passed" when `got` matches `expected` within relative error `tol` (see rel_error).
-
-    `name` names `got`; `against` names `expected` in the messages.
-    """
+def _compare(name, got, expected, tol, hint, against):
+    """Returns the message of a passed comparison; raises CheckFailed saying where `got` and `expected` differ."""
     check_shape(name, got, _shape_of(against, expected), hint)
     a = to_numpy(got)
     if not np.isfinite(a).all():
-        _fail(f"{name} contains nan or inf.", hint or "a value overflowed: check the learning rate and the formula.")
+        fail(f"{name} contains nan or inf.", hint or "a value overflowed: check the learning rate and the formula.")
     error = rel_error(a, expected)
     if error > tol:
         b = to_numpy(expected)
         where = np.unravel_index(np.abs(a - b).argmax(), a.shape) if a.shape else ()
         at = f" at index {tuple(int(i) for i in where)}" if where else ""
-        _fail(
+        fail(
             f"{name} does not match {against}: relative error {error:.1e} is above the tolerance {tol:.0e}."
             f"\n  largest difference{at}: expected {b[where]:.6g}, got {a[where]:.6g}",
             hint,
         )
     shape = f", shape {tuple(a.shape)}" if a.shape else ""
-    print(f"check passed: {name} matches {against} (relative error below {tol:.0e}{shape})")
+    return f"{name} matches {against} (relative error below {tol:.0e}{shape})"
+
+
+def _below(name, value, bound, hint):
+    value = float(to_numpy(value))
+    if not math.isfinite(value) or not value < bound:
+        fail(f"{name} should be below {bound:.0e}, but it is {value:.4g}.", hint)
+    return f"{name} is below {bound:.0e}"
+
+
+def check_close(name, got, expected, tol=1e-5, hint="", against="the reference"):
+    """Returns None; prints "check passed" when `got` matches `expected` within relative error `tol` (see rel_error).
+
+    For the student's own results; `name` names `got`, `against` names `expected` in the messages.
+    """
+    print(f"check passed: {_compare(name, got, expected, tol, hint, against)}")
 
 
 def check_below(name, value, bound, hint=""):
-    """Returns None; prints "check passed" when the number `value` is below `bound`."""
-    value = float(to_numpy(value))
-    if not math.isfinite(value) or not value < bound:
-        _fail(f"{name} should be below {bound:.0e}, but it is {value:.4g}.", hint)
-    print(f"check passed: {name} is below {bound:.0e}")
+    """Returns None; prints "check passed" when the student's number `value` is below `bound`."""
+    print(f"check passed: {_below(name, value, bound, hint)}")
 
 
 def check_that(name, condition, failure_message, hint=""):
     """Returns None; prints "check passed: <name>" when `condition` is true, else raises with `failure_message`."""
     if not bool(condition):
-        _fail(failure_message, hint)
+        fail(failure_message, hint)
     print(f"check passed: {name}")
 
 
-def check_series(name, got, expected, tol=1e-9):
-    """Returns None; prints "check passed" when the sequence `got` equals `expected` point for point (notebook 08)."""
-    got, expected = [float(v) for v in got], [float(v) for v in expected]
-    if not got:
-        _fail(
-            f"{name} holds no points, but {len(expected)} were expected.",
-            "log inside the loop, once per iteration, to a fixed window id.",
-        )
-    if len(got) != len(expected):
-        cause = (
-            "it holds only one value: did you log after the loop instead of inside it?"
-            if len(got) == 1
-            else "did you log more than once per iteration, or in a window that was already used?"
-            if len(got) > len(expected)
-            else "is the logging call skipped on some iterations?"
-        )
-        points = "point" if len(got) == 1 else "points"
-        _fail(f"{name} holds {len(got)} {points}, but {len(expected)} were expected.", cause)
-    check_close(name, np.array(got), np.array(expected), tol=tol, against="the values computed")
+def verify(claim, condition, failure_message, hint=""):
+    """Returns None; prints "verified: <claim>" when `condition` is true, else raises CheckFailed.
+
+    For the notebook's own claims about PyTorch, which the student did not write: "check passed" is kept for
+    the student's code.
+    """
+    if not bool(condition):
+        fail(failure_message, hint)
+    print(f"verified: {claim}")
+
+
+def verify_close(name, got, expected, tol=1e-5, against="the reference"):
+    """Returns None; prints "verified: <name> matches <against>" within relative error `tol` (a claim, see verify)."""
+    print(f"verified: {_compare(name, got, expected, tol, '', against)}")
+
+
+def verify_below(name, value, bound):
+    """Returns None; prints "verified: <name> is below <bound>" (a claim about PyTorch, see verify)."""
+    print(f"verified: {_below(name, value, bound, '')}")
+
+
+@contextlib.contextmanager
+def running(what, expected="", cause=""):
+    """Returns a context in which a checker runs the student's code: an error raised there becomes a CheckFailed.
+
+    Its message names `what` raised, what was `expected` of it, the likely `cause` (the checker's own, or the
+    course's lesson for that PyTorch error, utils.errors), and the original error's last line beneath:
+
+        with checks.running("forward(x, w1, w2)", expected="h, h_relu, y_pred", cause="..."):
+            h, h_relu, y_pred = forward(x, w1, w2)
+
+    CheckFailed (a check inside), an exercise's NotImplementedError and KeyboardInterrupt go through unchanged.
+    """
+    try:
+        yield
+    except (CheckFailed, NotImplementedError):
+        raise
+    except Exception as error:
+        lesson = errors.lesson_for(error)
+        message = f"{what} raised {type(error).__name__}" + (f" instead of returning {expected}." if expected else ".")
+        hint = "; ".join(part for part in (cause, lesson) if part)
+        raise CheckFailed(
+            message + (f"\nHint: {hint}" if hint else "") + f"\nThe error itself: {error_line(error)}"
+        ) from error
 
 
 def error_line(error):
@@ -155,7 +195,7 @@ class ShownError:
     def __exit__(self, kind, error, traceback):
         expected = f"{self.error_type.__name__} with {self.match!r} in its message"
         if error is None:
-            _fail(
+            fail(
                 f"{self.name} should raise {expected}, but it raised nothing.",
                 "the error the notebook shows did not happen: did the code change, or does this version of PyTorch "
                 "behave differently?",

@@ -1,0 +1,40 @@
+"""The open challenge (utils/challenge.py): not attempted goes on, a miss says by how much, an error teaches."""
+
+import pytest
+import torch
+
+from utils import challenge, checks
+
+
+def not_attempted():
+    raise NotImplementedError("The challenge is not attempted yet: reach 97%. It is optional: ...")
+
+
+def test_not_attempted_is_reported_and_the_notebook_goes_on(capsys):
+    assert challenge.attempt("97% within 300 steps", not_attempted, float, target=0.97, unit="%") is None
+    assert capsys.readouterr().out == "Challenge (optional): not attempted yet. The target: 97% within 300 steps.\n"
+
+
+def test_reached_and_missed_say_where_the_student_stands(capsys):
+    assert challenge.attempt("97%", lambda: 0.981, float, target=0.97, unit="%") == pytest.approx(0.981)
+    assert capsys.readouterr().out.startswith("Challenge reached: 98.1%, the target was at least 97.0%")
+    challenge.attempt("97%", lambda: 0.93, float, target=0.97, unit="%")
+    assert "Challenge not reached yet: 93.0%, the target is at least 97.0% (4.0 percentage points to go)" in (
+        capsys.readouterr().out
+    )
+    challenge.attempt("at most 1.5x", lambda: 2.0, float, target=1.5, higher_is_better=False, unit="x")
+    assert "Challenge not reached yet: 2x, the target is at most 1.5x (0.5x to go)" in capsys.readouterr().out
+
+
+def test_an_error_in_the_attempt_is_a_lesson_and_an_unfinished_exercise_goes_through():
+    def broken():
+        return torch.ones(2, 3) @ torch.ones(2, 3)
+
+    with pytest.raises(checks.CheckFailed, match="(?s)your challenge attempt raised RuntimeError.*shapes do not fit"):
+        challenge.attempt("97%", broken, float, target=0.97)
+
+    def needs_an_exercise():
+        raise NotImplementedError("Exercise 2 is not done yet: ...")
+
+    with pytest.raises(NotImplementedError, match="Exercise 2"):
+        challenge.attempt("97%", needs_an_exercise, float, target=0.97)

@@ -1,0 +1,103 @@
+"""PyTorch's classic errors get the course's lesson (utils/errors.py): in checkers, and under a cell's traceback."""
+
+import re
+
+import pytest
+import torch
+from nbformat.v4 import new_code_cell, new_notebook
+
+from tests import nbrun
+from utils import checks, errors
+
+
+def raised(action):
+    try:
+        action()
+    except Exception as error:  # any error is what is under test
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def rebind_then_update():
+    w1 = torch.ones(3, requires_grad=True)
+    (w1 * 2).sum().backward()
+    w1 = w1 - 0.1 * w1.grad  # rebinding: w1 is no longer a leaf
+    (w1 * 2).sum().backward()
+    w1 = w1 - 0.1 * w1.grad
+
+
+def if_grad():
+    w1 = torch.ones(3, requires_grad=True)
+    for _ in range(2):
+        (w1 * 2).sum().backward()
+        if w1.grad:
+            w1.grad.zero_()
+
+
+def backward_under_no_grad():
+    w1 = torch.ones(3, requires_grad=True)
+    with torch.no_grad():
+        loss = (w1 * 2).sum()
+    loss.backward()
+
+
+def update_outside_no_grad():
+    w1 = torch.ones(3, requires_grad=True)
+    w1 -= 0.1
+
+
+CASES = [
+    (lambda: torch.ones(64, 1000) @ torch.ones(100, 1000), "shapes do not fit together"),
+    (lambda: torch.ones(2, dtype=torch.float64) @ torch.ones(2), "different dtypes"),
+    (update_outside_no_grad, "with torch.no_grad():"),
+    (backward_under_no_grad, "no graph to go back through"),
+    (if_grad, "`if w1.grad is not None:`"),
+    (rebind_then_update, "makes w1 a new tensor"),
+    (lambda: torch.tensor(2.0)[0], ".item()"),
+    (lambda: b"x".decode("utf-8") + b"\xff".decode("utf-8"), "opened as text"),
+]
+
+
+@pytest.mark.parametrize("action, lesson", CASES, ids=[lesson for _, lesson in CASES])
+def test_the_classic_mistakes_get_their_lesson(action, lesson):
+    assert lesson in errors.lesson_for(raised(action))
+
+
+def test_an_unknown_error_gets_no_lesson():
+    assert errors.lesson_for(ValueError("something else")) == ""
+
+
+def test_running_names_the_part_the_cause_and_keeps_the_original_message():
+    with pytest.raises(checks.CheckFailed) as info:
+        with checks.running("forward(x, w1, w2)", expected="h, h_relu, y_pred", cause="h = x @ w1 is (N, H)"):
+            torch.ones(64, 1000) @ torch.ones(100, 1000)
+    message = str(info.value)
+    assert message.startswith("forward(x, w1, w2) raised RuntimeError instead of returning h, h_relu, y_pred.")
+    assert "Hint: h = x @ w1 is (N, H); two tensors' shapes do not fit together" in message
+    assert message.splitlines()[-1].startswith("The error itself: RuntimeError: mat1 and mat2 shapes cannot be")
+
+
+def test_running_lets_unfinished_exercises_and_checks_through():
+    with pytest.raises(NotImplementedError):
+        with checks.running("f"):
+            raise NotImplementedError("Exercise 1 is not done yet")
+    with pytest.raises(checks.CheckFailed, match="^inner$"):
+        with checks.running("f"):
+            checks.fail("inner")
+
+
+def test_in_a_kernel_the_lesson_is_a_note_under_pytorchs_own_traceback(tmp_path):
+    nb = new_notebook(
+        cells=[
+            new_code_cell("import torch\nfrom utils import errors\nerrors.show_lessons()"),
+            new_code_cell("w1 = torch.ones(3, requires_grad=True)\nw1 -= 0.1"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executed, failed, error = nbrun.execute(nb, tmp_path)
+    assert failed == 1 and error is not None, "the error still stops the run"
+    out = next(o for o in executed.cells[1].outputs if o.output_type == "error")
+    assert out.ename == "RuntimeError" and "a leaf Variable that requires grad" in out.evalue
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out.traceback))  # without its colours
+    assert "w1 -= 0.1" in shown, "PyTorch's traceback stays"
+    assert shown.rstrip().endswith("do the update inside `with torch.no_grad():`.")

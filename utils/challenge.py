@@ -1,0 +1,50 @@
+"""The open challenge at the end of each notebook: a stated target, and how close the student's attempt came.
+
+    challenge.attempt(
+        "validation accuracy of at least 97% within 300 steps",   # the goal, as the markdown states it
+        lambda: train_for_the_challenge(model, steps=300),        # runs the student's attempt
+        measure=lambda model: accuracy(model, val_x, val_y),      # the number the target is about
+        target=0.97, unit="%",
+    )
+
+An attempt not made yet (its stub raises NotImplementedError("The challenge is not attempted yet ...")) is
+reported and the notebook goes on: the challenge is optional. A target missed says by how much. An error raised
+by the attempt itself is a CheckFailed with the course's lesson (checks.running), like any check of the
+student's code.
+"""
+
+from utils import checks
+
+
+def _show(value, unit):
+    return f"{value:.1%}" if unit == "%" else f"{value:.4g}{unit}"
+
+
+def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
+    """Returns the measured value of the student's attempt, or None when it is not attempted yet; prints the verdict.
+
+    `run()` makes the attempt; `measure(result)` turns what it returns into the number that `target` bounds
+    (from below when `higher_is_better`, else from above). `unit` "%" shows numbers as percentages.
+    """
+    try:
+        with checks.running("your challenge attempt"):
+            result = run()
+    except NotImplementedError as error:
+        if "challenge is not attempted" not in str(error):
+            raise  # an exercise the attempt relies on is not done: its own message says which
+        print(f"Challenge (optional): not attempted yet. The target: {goal}.")
+        return None
+    with checks.running("measuring your challenge attempt"):
+        value = float(measure(result))
+    bound = "at least" if higher_is_better else "at most"
+    reached = value >= target if higher_is_better else value <= target
+    if reached:
+        print(f"Challenge reached: {_show(value, unit)}, the target was {bound} {_show(target, unit)} ({goal}).")
+    else:
+        gap = abs(target - value)
+        gap_text = f"{gap * 100:.1f} percentage points" if unit == "%" else f"{gap:.4g}{unit}"
+        print(
+            f"Challenge not reached yet: {_show(value, unit)}, the target is {bound} {_show(target, unit)} "
+            f"({gap_text} to go). The goal: {goal}."
+        )
+    return value

@@ -1,0 +1,155 @@
+"""The lessons behind PyTorch's classic error messages, shown under the error itself (introduced in notebook 01).
+
+`lesson_for(error)` returns the course's one-line explanation of an exception that students meet again and again
+(a shape mismatch, mixed dtypes or devices, an in-place update of a weight outside torch.no_grad(), backward()
+under no_grad, the 2017 `if w1.grad:`, a weight rebound by `w1 = w1 - ...`, a binary file opened as text...), or
+"" when it knows none. Checkers use it through checks.running; `show_lessons()`, called once in a notebook's
+set-up cell, adds the lesson as a note under the traceback of any cell that raises such an error, with
+PyTorch's own message kept above it. Importing this module changes nothing.
+"""
+
+import re
+
+# (exception class name or "", a pattern of its message, the lesson). The first match wins.
+LESSONS = [
+    (
+        "RuntimeError",
+        r"shapes cannot be multiplied|size mismatch|must match the size of tensor|size of tensor a .* must match",
+        "two tensors' shapes do not fit together. Print each operand's .shape: in a @ b the inner sizes must agree, "
+        "and a gradient has the shape of the tensor it belongs to (a transposed operand, .t(), is the usual cause).",
+    ),
+    (
+        "RuntimeError",
+        r"expected scalar type|same dtype|dtype .* but (got|expected)|found dtype",
+        "two tensors have different dtypes, float32 and float64 for example: numpy arrays are float64 by default. "
+        "Convert one with .float() or .double().",
+    ),
+    (
+        "RuntimeError",
+        r"Expected all tensors to be on the same device",
+        "tensors live on different devices: move every input and the model to the same one with .to(device).",
+    ),
+    (
+        "RuntimeError",
+        r"a leaf Variable that requires grad is being used in an in-place operation",
+        "a weight that requires grad was changed in place while autograd was recording: do the update inside "
+        "`with torch.no_grad():`.",
+    ),
+    (
+        "RuntimeError",
+        r"does not require grad and does not have a grad_fn",
+        "the loss has no graph to go back through: it was computed under torch.no_grad(), or from weights that no "
+        "longer require grad (`w1 = w1 - ...` under no_grad makes a new tensor without requires_grad). Compute the "
+        "forward pass outside no_grad, and update the weights in place: `w1 -= learning_rate * w1.grad`.",
+    ),
+    (
+        "RuntimeError",
+        r"backward through the graph a second time",
+        "backward() ran twice through the same graph, whose saved values the first call freed. Compute a new "
+        "forward pass and loss for each backward().",
+    ),
+    (
+        "RuntimeError",
+        r"Boolean value of Tensor with more than one value is ambiguous",
+        "`if tensor:` has no meaning for a tensor of many entries. The 2017 idiom `if w1.grad: w1.grad.zero_()` "
+        "fails this way: write `if w1.grad is not None:`, or zero with w1.grad.zero_() after every update.",
+    ),
+    (
+        "",
+        r"'NoneType' object has no attribute '(zero_|data|item)'|unsupported operand type\(s\) for .*NoneType",
+        "a .grad is None. Either backward() has not run yet, or the weight is no longer the leaf tensor autograd "
+        "fills: `w1 = w1 - learning_rate * w1.grad` makes w1 a new tensor. Update in place, under torch.no_grad().",
+    ),
+    (
+        "RuntimeError",
+        r"modified by an inplace operation",
+        "a tensor that autograd saved for the backward pass was changed in place afterwards (h[h < 0] = 0 on a "
+        "tensor of the graph, for example). Compute a new tensor instead (h.clamp(min=0)), or .clone() first.",
+    ),
+    (
+        "RuntimeError",
+        r"grad can be implicitly created only for scalar outputs",
+        "backward() needs one number: reduce the loss to a single element with .sum() or .mean() first.",
+    ),
+    (
+        "RuntimeError",
+        r"Can't call numpy\(\) on Tensor that requires grad",
+        "a tensor in the graph cannot become a numpy array: use .detach().numpy() (and .cpu() first on a GPU).",
+    ),
+    (
+        "TypeError",
+        r"can't convert .* device type tensor to numpy",
+        "numpy works on the CPU only: call .cpu() before .numpy().",
+    ),
+    (
+        "",
+        r"a bytes-like object is required, not 'str'|codec can't decode byte",
+        "a binary file was opened as text: open it with mode 'rb' (and write with 'wb').",
+    ),
+    (
+        "",
+        r"cannot assign module before Module.__init__\(\) call|has no attribute '_modules'",
+        "an nn.Module's __init__ must call super().__init__() before it assigns any layer.",
+    ),
+    (
+        "ValueError",
+        r"optimizer got an empty parameter list",
+        "the model has no registered parameters: layers kept in a plain Python list are not registered (use "
+        "nn.ModuleList), and a module must call super().__init__() first.",
+    ),
+    (
+        "AttributeError",
+        r"'float' object has no attribute",
+        "a Python float is used where a tensor is needed: .item() turns a one-element tensor into a float, which "
+        "has no graph. Keep the tensor for backward(); use .item() only to log or print.",
+    ),
+    (
+        "IndexError",
+        r"invalid index of a 0-dim tensor",
+        "a one-element tensor has no index [0] since PyTorch 0.4: read its number with .item().",
+    ),
+    (
+        "",
+        r"DataLoader worker .* exited unexpectedly|Can't (pickle|get attribute)",
+        "the DataLoader's worker processes could not import your Dataset: define it in a .py module (or use "
+        "num_workers=0), as notebook 06 shows.",
+    ),
+    (
+        "",
+        r"Weights only load failed",
+        "torch.load(..., weights_only=True) refused to run code stored in the file: load only files of tensors, "
+        "from a source you trust, and check their sha256 first.",
+    ),
+]
+
+
+def lesson_for(error):
+    """Returns the course's lesson for the exception `error` (one or two sentences), or "" when it has none."""
+    name, text = type(error).__name__, str(error)
+    for kind, pattern, lesson in LESSONS:
+        if (not kind or isinstance(error, Exception) and name == kind) and re.search(pattern, text):
+            return lesson
+    return ""
+
+
+def _show_with_lesson(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for errors in cells: the usual traceback, with the lesson added as its last note."""
+    lesson = lesson_for(value)
+    notes = getattr(value, "__notes__", [])
+    if lesson and not any(note.startswith("Course note:") for note in notes):
+        value.add_note(f"Course note: {lesson}")
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def show_lessons():
+    """Returns None; in IPython, adds the course's lesson under the traceback of every classic error from now on.
+
+    Outside IPython (a script, pytest) it does nothing. The traceback and PyTorch's message stay as they are.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((Exception,), _show_with_lesson)
