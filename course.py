@@ -7,6 +7,8 @@
     python3 course.py refresh    re-execute solutions/ to refresh their stored outputs, then regenerate notebooks/
     python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
     python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline)
+    python3 course.py classroom  (root) the course on JupyterHub for a class: --roster class.csv (see README, Classroom)
+    python3 course.py grade      (root) collect and grade every student's notebooks with the course's checks
     python3 course.py setup      only create or update the virtual environment in .venv/
     python3 course.py help       print this text (needs nothing installed)
 
@@ -97,6 +99,7 @@ def setup():
         write_lab_settings()
         stage_visdom_assets(python)
         stage_slide_assets(python)
+        stage_hub_proxy(python)
         return python
     if not python.exists():
         say(f"creating the virtual environment in {VENV.name}/ ...")
@@ -111,6 +114,7 @@ def setup():
     STAMP.write_text(want + "\n")
     stage_visdom_assets(python)
     stage_slide_assets(python)
+    stage_hub_proxy(python)
     say("environment ready.")
     return python
 
@@ -139,6 +143,12 @@ def stage_slide_assets(python):
     """Copies reveal.js, jQuery, require.js and MathJax from the npm registry into .venv/ (quick when already there)."""
     if subprocess.run(tool_command(python, "slides", "--check-assets"), cwd=ROOT, capture_output=True).returncode:
         subprocess.run(tool_command(python, "slides", "--stage-assets"), cwd=ROOT)  # a failure prints its own warning
+
+
+def stage_hub_proxy(python):
+    """Installs JupyterHub's proxy (configurable-http-proxy) from the npm registry into .venv/, for `classroom`."""
+    if subprocess.run(tool_command(python, "classroom.proxy", "--check"), cwd=ROOT, capture_output=True).returncode:
+        subprocess.run(tool_command(python, "classroom.proxy"), cwd=ROOT)  # a failure prints its own warning
 
 
 def ensure_browser():
@@ -369,6 +379,28 @@ def run_tool(module):
     return lambda python, args: subprocess.call(tool_command(python, module, *args), cwd=ROOT)
 
 
+def run_until_stopped(module):
+    """Returns a command that runs `python -m tools.<module>` and lets it stop cleanly on Ctrl+C.
+
+    The tool (the classroom's hub, a grading run) catches the terminal's Ctrl+C itself, stops what it started and
+    says so; course.py passes SIGINT on to it when SIGINT, SIGTERM or SIGHUP is sent to course.py alone, and waits.
+    """
+
+    def run_command(python, args):
+        children = []
+
+        def forward(signum, frame):
+            if children and children[0].poll() is None:
+                children[0].send_signal(signal.SIGINT)
+
+        for sig in stop_signals():
+            signal.signal(sig, forward)
+        children.append(subprocess.Popen(tool_command(python, module, *args), cwd=ROOT))
+        return children[0].wait()
+
+    return run_command
+
+
 def print_usage(python, args):
     print(__doc__)
     return 0
@@ -382,6 +414,8 @@ COMMANDS = {
     "refresh": (True, run_tool("refresh_outputs")),
     "visdom": (True, run_visdom),
     "slides": (True, run_tool("slides")),
+    "classroom": (True, run_until_stopped("classroom")),
+    "grade": (True, run_until_stopped("classroom.grade")),
     "setup": (True, lambda python, args: 0),
     "help": (False, print_usage),
 }

@@ -46,7 +46,7 @@ def test_environment_yml_mentions_the_build_fix():
 
 # Every package the course's code imports is pinned in requirements.txt, not merely pulled in by another package.
 LOCAL_MODULES = {"utils", "tools", "tests", "course", "hubconf", "conftest"}
-IMPORT_SOURCES = ["utils/*.py", "tools/*.py", "tests/*.py", "course.py", "hubconf.py", "conftest.py"]
+IMPORT_SOURCES = ["utils/*.py", "tools/**/*.py", "tests/*.py", "course.py", "hubconf.py", "conftest.py"]
 NOTEBOOK_SOURCES = ["solutions/*.ipynb", "notebooks/*.ipynb"]
 
 
