@@ -109,7 +109,7 @@ def test_papermill_sets_cuda_and_the_notebook_runs_to_the_end_without_a_gpu(tmp_
     text = "".join(nbrun.text_of(c) for c in nb.cells)
     assert 'DEVICE asked for "cuda", but ' in text and "falling back to the CPU." in text
     assert text.count("falling back") == 1 and "Device in use: cpu" in text
-    assert "check passed: the torch loss after 500 iterations is below 1e-03" in text
+    assert "verified: the torch loss after 500 iterations is below 1e-03" in text
 
 
 def test_environment_variable_reaches_the_notebook():

@@ -18,22 +18,25 @@ def fresh_session(monkeypatch):
 
 def test_each_choice_prints_its_own_explanation_and_says_right_or_not(capsys):
     question = quiz.Question("02.1", right="b", why=WHY)
-    assert quiz.check(question, "b") is True
-    assert capsys.readouterr().out == f"Question 1, (b): right. {WHY['b']}\n"
-    assert quiz.check(question, " A ") is False
+    quiz.check(question, "b")
+    assert capsys.readouterr().out == f"Question 1 (b): right. {WHY['b']}\n" and quiz.was_right(question)
+    quiz.check(question, " A ")
     out = capsys.readouterr().out
-    assert out.startswith(f"Question 1, (a): not this one. {WHY['a']}") and "Try another letter." in out
+    assert out.startswith(f"Question 1 (a): not this one. {WHY['a']}") and "Try another letter." in out
+    assert not quiz.was_right(question)
 
 
 def test_no_answer_and_a_non_choice_say_what_to_do_without_raising(capsys):
     question = quiz.Question("02.1", right="b", why=WHY)
-    assert quiz.check(question, None) is False
+    quiz.check(question, None)
     assert (
         "Question 1 is not answered yet: set `answer` to the letter of your choice (a, b, c)" in capsys.readouterr().out
     )
-    assert quiz.check(question, "e") is False
+    quiz.check(question, "e")
     assert "'e' is not one of the choices (a, b, c)" in capsys.readouterr().out
-    assert quiz.check(question, 2) is False
+    quiz.check(question, 2)
+    assert "2 is not one of the choices" in capsys.readouterr().out
+    assert quiz.still_open() == [1]
 
 
 def test_the_sealed_key_works_like_the_plain_one_and_reveals_nothing():
@@ -60,11 +63,13 @@ def test_recap_lists_the_questions_still_open(capsys):
     quiz.check(first, "b")
     quiz.check(second, "a")
     capsys.readouterr()
-    assert quiz.recap() == [2, 3]
+    quiz.recap()
+    assert quiz.still_open() == [2, 3]
     out = capsys.readouterr().out
     assert "answered right: 1 of 3" in out
     assert "question 2 (the last answer was not right), 3 (not answered)" in out
     quiz.check(second, "b")
     quiz.check(third, "b")
     capsys.readouterr()
-    assert quiz.recap() == [] and "all 3 answered right" in capsys.readouterr().out
+    quiz.recap()
+    assert quiz.still_open() == [] and "all 3 answered right" in capsys.readouterr().out

@@ -1,5 +1,7 @@
 """The student notebooks are generated from solutions/, are up to date, and leak no solution."""
 
+import re
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -199,3 +201,82 @@ def test_a_quiz_key_that_is_not_literal_is_reported():
     nb.cells[0].metadata["tags"] = [sv.KEY_TAG]
     with pytest.raises(sv.MarkerError, match="literal values"):
         sv.student_notebook(nb, name="demo.ipynb")
+
+
+def check_cells(student):
+    """Returns [(index, cell)] of the check cells the generator marked (the code cell right after an exercise)."""
+    return [(i, c) for i, c in enumerate(student.cells) if c.metadata.get("course", {}).get("role") == "check"]
+
+
+@pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)
+def test_every_check_cell_is_one_call_that_gives_nothing_away(path):
+    """A check cell is one call of a topic checker on the student's functions or objects; hints stay in the checker."""
+    import ast
+
+    student = nbrun.read(nbrun.STUDENTS / path.name)
+    cells = check_cells(student)
+    assert cells, f"{path.name}: no check cell follows an exercise"
+    for index, cell in cells:
+        tree = ast.parse(cell.source)
+        assert (
+            len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Call)
+        ), (
+            f"{path.name}, cell {index}: a check cell is one call, such as tensor_checks.check_forward(forward, "
+            f"sum_squares), not:\n{cell.source}"
+        )
+        call = tree.body[0].value
+        assert not any(k.arg == "hint" for k in call.keywords), f"{path.name}, cell {index}: a hint= in the cell"
+        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        assert not any(len(s) > 40 for s in strings), (
+            f"{path.name}, cell {index}: the check cell holds prose; messages and hints belong in the checker"
+        )
+
+
+LIBRARY = [nbrun.ROOT / "hubconf.py", *sorted((nbrun.ROOT / "utils").glob("*.py"))]
+LIBRARY += sorted((nbrun.ROOT / "tools").rglob("*.py"))
+
+
+def library_lines():
+    """Returns {code line: [module name]} for every line of utils/, tools/ and hubconf.py, comments left out."""
+    found = {}
+    for path in LIBRARY:
+        module = ".".join(path.relative_to(nbrun.ROOT).with_suffix("").parts)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            found.setdefault(code_part(line), []).append(module)
+    return found
+
+
+def first_import(nb, module):
+    """Returns the index of the first code cell that imports `module` (e.g. "utils.data"), or None."""
+    package, _, name = module.rpartition(".")
+    pattern = re.compile(rf"^\s*(from {re.escape(package)} import .*\b{name}\b|import {re.escape(module)}\b)", re.M)
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and pattern.search(c.source)), None)
+
+
+@pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.name)
+def test_no_answer_is_importable_from_the_course_library(path):
+    """No solution line is in a module of utils/, tools/ or hubconf.py that the notebook imports before the exercise.
+
+    (Reference code that later notebooks reuse may live there, if this notebook imports it only after its own
+    exercise, or not at all.)
+    """
+    solution, lines = nbrun.read(path), library_lines()
+    shown = set()
+    for cell in solution.cells:
+        if cell.cell_type == "code":
+            shown.update(code_part(p) for p in sv.split_regions(cell.source) if isinstance(p, str))
+    for index, region in sv.regions(solution):
+        if region["kind"] == "Question":
+            continue  # a letter: its key is sealed (test_a_question_region_becomes_an_unanswered_answer...)
+        for line in region["lines"]:
+            code = code_part(line)
+            if len(code) < 12 or code in shown or code not in lines:
+                continue
+            for module in lines[code]:
+                imported = first_import(solution, module)
+                assert imported is None or imported > index, (
+                    f"{path.name}: the answer line {code!r} of {region['kind']} {region['number'] or ''} (cell "
+                    f"{index}) is in {module}, which the notebook imports before that exercise"
+                    + f" (cell {imported})"
+                    + ": a student could import the answer instead of writing it"
+                )

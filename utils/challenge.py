@@ -21,7 +21,7 @@ def _show(value, unit):
 
 
 def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
-    """Returns the measured value of the student's attempt, or None when it is not attempted yet; prints the verdict.
+    """Returns None; prints how the student's attempt compares with the target, or that it is not attempted yet.
 
     `run()` makes the attempt; `measure(result)` turns what it returns into the number that `target` bounds
     (from below when `higher_is_better`, else from above). `unit` "%" shows numbers as percentages.
@@ -33,7 +33,7 @@ def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
         if "challenge is not attempted" not in str(error):
             raise  # an exercise the attempt relies on is not done: its own message says which
         print(f"Challenge (optional): not attempted yet. The target: {goal}.")
-        return None
+        return
     with checks.running("measuring your challenge attempt"):
         value = float(measure(result))
     bound = "at least" if higher_is_better else "at most"
@@ -47,4 +47,3 @@ def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
             f"Challenge not reached yet: {_show(value, unit)}, the target is {bound} {_show(target, unit)} "
             f"({gap_text} to go). The goal: {goal}."
         )
-    return value

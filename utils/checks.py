@@ -80,8 +80,9 @@ def check_shape(name, got, expected_shape, hint=""):
     fail(f"{name} has shape {shape} but should be {want}.", hint)
 
 
-def _compare(name, got, expected, tol, hint, against):
-    """Returns the message of a passed comparison; raises CheckFailed saying where `got` and `expected` differ."""
+def compare(name, got, expected, tol=1e-5, hint="", against="the reference"):
+    """Returns "<name> matches <against> (...)" when `got` matches `expected` within relative error `tol`, printing
+    nothing; else raises CheckFailed saying where they differ. Topic checkers use it for the steps of one check."""
     check_shape(name, got, _shape_of(against, expected), hint)
     a = to_numpy(got)
     if not np.isfinite(a).all():
@@ -112,7 +113,7 @@ def check_close(name, got, expected, tol=1e-5, hint="", against="the reference")
 
     For the student's own results; `name` names `got`, `against` names `expected` in the messages.
     """
-    print(f"check passed: {_compare(name, got, expected, tol, hint, against)}")
+    print(f"check passed: {compare(name, got, expected, tol, hint, against)}")
 
 
 def check_below(name, value, bound, hint=""):
@@ -140,7 +141,7 @@ def verify(claim, condition, failure_message, hint=""):
 
 def verify_close(name, got, expected, tol=1e-5, against="the reference"):
     """Returns None; prints "verified: <name> matches <against>" within relative error `tol` (a claim, see verify)."""
-    print(f"verified: {_compare(name, got, expected, tol, '', against)}")
+    print(f"verified: {compare(name, got, expected, tol, '', against)}")
 
 
 def verify_below(name, value, bound):
@@ -156,7 +157,7 @@ def running(what, expected="", cause=""):
     course's lesson for that PyTorch error, utils.errors), and the original error's last line beneath:
 
         with checks.running("forward(x, w1, w2)", expected="h, h_relu, y_pred", cause="..."):
-            h, h_relu, y_pred = forward(x, w1, w2)
+            out = forward(x, w1, w2)
 
     CheckFailed (a check inside), an exercise's NotImplementedError and KeyboardInterrupt go through unchanged.
     """

@@ -69,8 +69,8 @@ def choose_device(requested="auto", environ=None, announce=print):
 
 def synchronize(device):
     """Waits until all queued work on `device` has finished (GPUs run asynchronously); returns nothing."""
-    device = torch.device(device)
-    if device.type == "cuda":
+    kind = torch.device(device).type
+    if kind == "cuda":
         torch.cuda.synchronize(device)
-    elif device.type == "mps":
+    elif kind == "mps":
         torch.mps.synchronize()

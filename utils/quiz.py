@@ -98,10 +98,10 @@ def _letter(answer, choices):
 
 
 def check(question, answer):
-    """Returns True when `answer` is the right choice; prints the explanation of the choice made.
+    """Returns None; prints whether `answer` is the right choice, and the explanation of the choice made.
 
-    None (not answered yet), a letter that is not a choice, or a wrong choice print what to do and return False:
-    they never stop the notebook. Every call is remembered for `recap()`.
+    None (not answered yet), a letter that is not a choice, or a wrong choice print what to do: they never stop
+    the notebook. Every call is remembered for `recap()`. (`was_right` says how the last answer fared.)
     """
     choices = ", ".join(question.choices)
     if answer is None:
@@ -110,27 +110,36 @@ def check(question, answer):
             f"({choices}) and run this cell again."
         )
         _asked.setdefault(question.id, (question.number, None, False))
-        return False
+        return
     letter = _letter(answer, question.choices)
     if letter is None:
         print(
             f"Question {question.number}: {answer!r} is not one of the choices ({choices}). Write one letter, "
             'in quotes, such as answer = "a".'
         )
-        return False
+        return
     right, text = question.explain(letter)
     _asked[question.id] = (question.number, letter, right)
     if right:
-        print(f"Question {question.number}, ({letter}): right. {text}")
+        print(f"Question {question.number} ({letter}): right. {text}")
     else:
-        print(f"Question {question.number}, ({letter}): not this one. {text}\nTry another letter.")
-    return right
+        print(f"Question {question.number} ({letter}): not this one. {text}\nTry another letter.")
+
+
+def was_right(question):
+    """Returns True when the last answer checked for `question` was the right one."""
+    return _asked.get(question.id, (None, None, False))[2]
+
+
+def still_open():
+    """Returns the numbers of the questions asked in this session and not yet answered right."""
+    return sorted(number for number, _, right in _asked.values() if not right)
 
 
 def recap():
-    """Returns the numbers of the questions still open; prints which questions are answered right and which not."""
+    """Returns None; prints how many questions are answered right, and which are still open and why."""
     done = sorted(number for number, _, right in _asked.values() if right)
-    open_ = sorted(number for number, _, right in _asked.values() if not right)
+    open_ = still_open()
     if not _asked:
         print("No concept question was checked in this session: run the question cells above.")
     elif not open_:
@@ -141,4 +150,3 @@ def recap():
             f"{n}" + (" (the last answer was not right)" if n in wrong else " (not answered)") for n in open_
         )
         print(f"Concept questions answered right: {len(done)} of {len(_asked)}. Still open: question {listed}.")
-    return open_
