@@ -10,10 +10,6 @@ from torch.utils.data import RandomSampler, Subset
 from utils import checks
 
 
-def _fail(message, hint=""):
-    raise checks.CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
-
-
 def _describe(value):
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
@@ -52,36 +48,36 @@ def check_item(name, item, reference_item, index, num_classes=10):
     """Returns None; raises CheckFailed unless `item` is a pair (image tensor, int label) equal to `reference_item`."""
     where = f"{name}[{index}]"
     if not isinstance(item, tuple) or len(item) != 2:
-        _fail(
+        checks.fail(
             f"{where} should be a pair (image, label), but it is {_describe(item)}.",
             "end __getitem__ with `return image, label`.",
         )
     image, label = item
     want_image, want_label = reference_item
     if _is_label(image) and isinstance(label, (torch.Tensor, np.ndarray)):
-        _fail(f"{where} is (label, image): the label comes first.", "return image, label: the image first.")
+        checks.fail(f"{where} is (label, image): the label comes first.", "return image, label: the image first.")
     if not isinstance(image, torch.Tensor):
-        _fail(
+        checks.fail(
             f"the image of {where} is {_describe(image)}, not a tensor.",
             "apply self.transform to the image before returning it.",
         )
     checks.check_shape(f"the image of {where}", image, tuple(want_image.shape))
     if image.dtype != want_image.dtype:
-        _fail(
+        checks.fail(
             f"the image of {where} has dtype {image.dtype} but should be {want_image.dtype}.",
             "apply self.transform, which turns the uint8 pixels into normalised float32 values.",
         )
     if isinstance(label, str):
-        _fail(
+        checks.fail(
             f"the label of {where} is the text {label!r}, not a number.",
             "labels.csv holds text: convert the label with int(), or use data.read_labels.",
         )
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
-        _fail(f"the label of {where} is {_describe(label)}, but should be an int.", "return the label as an int.")
+        checks.fail(f"the label of {where} is {_describe(label)}, but should be an int.", "return the label as an int.")
     if not 0 <= label < num_classes:
-        _fail(f"the label of {where} is {label}, outside the range 0..{num_classes - 1}.")
+        checks.fail(f"the label of {where} is {label}, outside the range 0..{num_classes - 1}.")
     if label != want_label or not torch.allclose(image, want_image, atol=1e-6):
-        _fail(
+        checks.fail(
             f"{where} is not item {index} of labels.csv: expected label {want_label}, got {label}; "
             f"largest pixel difference {float((image - want_image).abs().max()):.3g}.",
             "read self.items[index] (not index + 1), open that file, and apply the transform once.",
@@ -96,12 +92,12 @@ def check_dataset(name, dataset, reference, num_classes=10):
     try:
         length = len(dataset)
     except TypeError as error:
-        _fail(
+        checks.fail(
             f"len({name}) does not work: TypeError: {error}.",
             "define __len__(self) to `return` the number of items, an int.",
         )
     if length != len(reference):
-        _fail(
+        checks.fail(
             f"len({name}) is {length} but should be {len(reference)}.",
             "__len__ returns the number of rows of labels.csv, that is len(self.items).",
         )
@@ -129,38 +125,40 @@ def check_loader(name, loader, batch_size, pin_memory, item_shape, dataset=None,
     """
     n = len(loader.dataset)
     if dataset is not None and not _same_data(loader.dataset, dataset):
-        _fail(
+        checks.fail(
             f"{name} reads a data set of {n} items, not {dataset_name} ({len(dataset)} items).",
             f"give the DataLoader {dataset_name}: training must never see the validation items.",
         )
     if loader.batch_size != batch_size:
-        _fail(f"{name}.batch_size is {loader.batch_size} but should be {batch_size}.", "pass batch_size=...")
+        checks.fail(f"{name}.batch_size is {loader.batch_size} but should be {batch_size}.", "pass batch_size=...")
     if not isinstance(loader.sampler, RandomSampler):
-        _fail(f"{name} does not shuffle: every epoch would see the items in the same order.", "pass shuffle=True.")
+        checks.fail(
+            f"{name} does not shuffle: every epoch would see the items in the same order.", "pass shuffle=True."
+        )
     generator = loader.sampler.generator  # the DataLoader hands its generator to the RandomSampler it makes
     if generator is None or generator is torch.default_generator:
-        _fail(
+        checks.fail(
             f"{name} has no generator of its own, so its order changes with every other random draw.",
             "pass generator=torch.Generator().manual_seed(SEED).",
         )
     if not isinstance(generator, torch.Generator):
-        _fail(
+        checks.fail(
             f"{name}'s generator is {_describe(generator)}, not a torch.Generator.",
             "pass generator=torch.Generator().manual_seed(SEED): a generator object, seeded.",
         )
     if seed is not None and generator.initial_seed() != seed:
-        _fail(
+        checks.fail(
             f"{name}'s generator was seeded with {generator.initial_seed()}, not with SEED = {seed}.",
             "pass generator=torch.Generator().manual_seed(SEED); a new torch.Generator() has a fixed seed of its "
             "own, so your order would differ from the solution's.",
         )
     if not loader.drop_last:
-        _fail(
+        checks.fail(
             f"{name} keeps the last, partial batch of {n % batch_size} items ({n} is not a multiple of {batch_size}).",
             "pass drop_last=True.",
         )
     if loader.pin_memory != pin_memory:
-        _fail(
+        checks.fail(
             f"{name}.pin_memory is {loader.pin_memory} but should be {pin_memory} (pinned memory only helps "
             "copies to a CUDA GPU).",
             "pass pin_memory=pin_memory.",
@@ -175,17 +173,19 @@ def check_loader(name, loader, batch_size, pin_memory, item_shape, dataset=None,
     finally:
         generator.set_state(state)
     if len(loader) != n // batch_size or any(len(b) != batch_size for b in epoch1):
-        _fail(
+        checks.fail(
             f"{name} gives {len(loader)} batches of sizes {sorted({len(b) for b in epoch1})}, "
             f"not {n // batch_size} batches of {batch_size}."
         )
     if epoch1 != again:
-        _fail(
+        checks.fail(
             f"{name} gave a different order from the same generator state.",
             "let the DataLoader's generator do the shuffling (shuffle=True, generator=...).",
         )
     if epoch1 == epoch2:
-        _fail(f"{name} gives the same order in every epoch.", "pass shuffle=True; do not re-seed inside the loop.")
+        checks.fail(
+            f"{name} gives the same order in every epoch.", "pass shuffle=True; do not re-seed inside the loop."
+        )
     checks.check_shape(f"the images of a batch of {name}", x, (batch_size, *item_shape))
     checks.check_shape(f"the labels of a batch of {name}", y, (batch_size,))
     print(

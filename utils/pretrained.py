@@ -24,10 +24,6 @@ FIX = (
 )
 
 
-def _fail(message, hint):
-    raise checks.CheckFailed(f"{message}\nHint: {hint}")
-
-
 class CheckpointError(RuntimeError):
     """A checkpoint file is damaged, tampered with or not a weights-only checkpoint; the message names the fix."""
 
@@ -142,21 +138,21 @@ def network_reachable(host, port=443, timeout=2.0):
 def check_sha256(name, got, expected):
     """Returns None; prints "check passed" when `got` is the hex sha256 `expected`, else says what went wrong."""
     if isinstance(got, bytes):
-        _fail(f"{name} is bytes ({len(got)} of them), not hex text.", "use .hexdigest(), not .digest().")
+        checks.fail(f"{name} is bytes ({len(got)} of them), not hex text.", "use .hexdigest(), not .digest().")
     if not isinstance(got, str):
-        _fail(
+        checks.fail(
             f"{name} should be a str of 64 hex digits, but it is a {type(got).__name__}.",
             "return hashlib.sha256(...).hexdigest().",
         )
     lengths = {32: "an md5", 40: "a sha1", 128: "a sha512"}
     if len(got) != 64:
         kind = lengths.get(len(got), "not a sha256")
-        _fail(
+        checks.fail(
             f"{name} has {len(got)} characters, which looks like {kind}, not a sha256 (64 hex digits).",
             "use hashlib.sha256().",
         )
     if got.lower() != expected.lower():
-        _fail(
+        checks.fail(
             f"{name} does not match the published sha256: expected {expected[:16]}..., got {got[:16]}...",
             "hash the whole file, opened in binary mode ('rb'): the right file, every chunk.",
         )
@@ -166,26 +162,26 @@ def check_sha256(name, got, expected):
 def check_loaded_model(name, model, state_dict):
     """Returns None; prints "check passed" when every parameter of `model` equals the checkpoint's `state_dict`."""
     if not isinstance(model, torch.nn.Module):
-        _fail(
+        checks.fail(
             f"{name} should be an nn.Module, but it is a {type(model).__name__}.",
             "torch.hub.load returns the model that the hubconf.py entry point builds.",
         )
     own = model.state_dict()
     if set(own) != set(state_dict):
-        _fail(
+        checks.fail(
             f"{name} has the parameters {sorted(own)}, the checkpoint {sorted(state_dict)}.",
             "load the zoo model whose weights you are checking.",
         )
     for key, value in state_dict.items():
         if own[key].shape != value.shape:
-            _fail(
+            checks.fail(
                 f"{name}'s {key} has shape {tuple(own[key].shape)}, the checkpoint's {tuple(value.shape)}: "
                 "it is another model, not the one these weights belong to.",
                 "check the entry point's name in torch.hub.load: load the model these weights were made for.",
             )
     for key, value in state_dict.items():
         if not torch.equal(own[key].cpu(), value.cpu()):
-            _fail(
+            checks.fail(
                 f"{name}'s {key} differs from the checkpoint's.",
                 "pass pretrained=True: without it the entry point returns randomly initialised weights.",
             )
@@ -199,11 +195,11 @@ def check_fine_tune_model(model, pretrained, num_classes, x, head="linear2"):
     parameter is frozen (requires_grad False) and still holds the pretrained value.
     """
     if model is None:
-        _fail("fine_tune_model returned None.", "end the function with `return model`.")
+        checks.fail("fine_tune_model returned None.", "end the function with `return model`.")
     if model is pretrained:
-        _fail("the fine-tuning model is the pretrained model itself.", "work on copy.deepcopy(pretrained).")
+        checks.fail("the fine-tuning model is the pretrained model itself.", "work on copy.deepcopy(pretrained).")
     if model.__dict__.get("requires_grad") is False:
-        _fail(
+        checks.fail(
             "`model.requires_grad = False` only gave the module a new attribute: its parameters still require grad.",
             "call the method model.requires_grad_(False) (with the underscore), which sets "
             "requires_grad on every parameter.",
@@ -212,13 +208,13 @@ def check_fine_tune_model(model, pretrained, num_classes, x, head="linear2"):
         out = model(x)
     unused = sorted(set(dict(model.named_children())) - set(dict(pretrained.named_children())))
     if tuple(out.shape) != (len(x), num_classes) and unused:
-        _fail(
+        checks.fail(
             f"the model has a new layer {unused[0]!r}, but its forward never calls it: the output still has "
             f"shape {tuple(out.shape)}.",
             f"the head that forward uses is {head}: assign model.{head} = nn.Linear(...).",
         )
     if tuple(out.shape) != (len(x), num_classes):
-        _fail(
+        checks.fail(
             f"the model's output has shape {tuple(out.shape)} but should be {(len(x), num_classes)}.",
             f"the new head needs one output per class of the new task: nn.Linear(H, {num_classes}).",
         )
@@ -226,34 +222,36 @@ def check_fine_tune_model(model, pretrained, num_classes, x, head="linear2"):
     new = dict(model.named_parameters())
     head_keys = [k for k in new if k.startswith(head + ".")]
     if not head_keys:
-        _fail(f"the model has no {head}.", f"replace the head by assigning model.{head} = nn.Linear(...).")
+        checks.fail(f"the model has no {head}.", f"replace the head by assigning model.{head} = nn.Linear(...).")
     if all(
         new[k].shape == old[k].shape and torch.equal(new[k].detach().cpu(), old[k].detach().cpu()) for k in head_keys
     ):
-        _fail(
+        checks.fail(
             f"{head} still holds the pretrained head's weights.",
             f"replace it with a new layer: model.{head} = nn.Linear(H, {num_classes}).",
         )
     for key, param in new.items():
         if key in head_keys and not param.requires_grad:
-            _fail(
+            checks.fail(
                 f"{key} does not require grad: the new head is frozen too, so nothing would train.",
                 "freeze the pretrained layers first, then create the new head (a new nn.Linear requires grad).",
             )
         if key not in head_keys and param.requires_grad and key in old and not old[key].requires_grad:
-            _fail(
+            checks.fail(
                 f"{key} still requires grad, but the pretrained model's {key} does not: you froze the "
                 "pretrained model itself, not its copy.",
                 "freeze `model` (the copy made by copy.deepcopy), "
                 "then re-run the cell that loads the pretrained model to get it back unfrozen.",
             )
         if key not in head_keys and param.requires_grad:
-            _fail(
+            checks.fail(
                 f"{key} still requires grad: the pretrained layers are not frozen, so fine-tuning would change them.",
                 f"call model.requires_grad_(False) before you create the new {head}.",
             )
         if key not in head_keys and not torch.equal(param.detach().cpu(), old[key].detach().cpu()):
-            _fail(f"{key} differs from the pretrained weights.", "freezing keeps the pretrained values as they are.")
+            checks.fail(
+                f"{key} differs from the pretrained weights.", "freezing keeps the pretrained values as they are."
+            )
     frozen = sum(p.numel() for k, p in new.items() if k not in head_keys)
     trained = sum(new[k].numel() for k in head_keys)
     print(
