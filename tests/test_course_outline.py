@@ -1,4 +1,4 @@
-"""Every notebook follows the house outline (../shared/STYLE.md); the README's map lists every notebook, only those."""
+"""Every notebook follows the house outline (CONTRIBUTING.md); the README's map lists every notebook, only those."""
 
 import re
 
