@@ -49,15 +49,28 @@ def test_gpu_index_beyond_the_count_falls_back(monkeypatch):
     assert "only 1 CUDA GPU(s) exist" in said[0]
 
 
-def test_environment_variable_overrides_the_cell():
+def test_environment_variable_chooses_when_the_cell_says_auto():
     said, announce = lines()
-    assert devices.choose_device("cuda", environ={"COURSE_DEVICE": " CPU "}, announce=announce).type == "cpu"
+    assert devices.choose_device("auto", environ={"COURSE_DEVICE": " CPU "}, announce=announce).type == "cpu"
     assert said == ["Device in use: cpu"]
+
+
+@pytest.mark.parametrize("named", ["cpu", "CPU ", "mps", "cuda"])
+def test_a_device_named_in_the_cell_or_by_papermill_wins_over_the_environment(monkeypatch, named):
+    """One precedence: DEVICE (the cell, or papermill's -p DEVICE) > COURSE_DEVICE > auto-detection."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(devices, "mps_available", lambda: False)
+    said, announce = lines()
+    device = devices.choose_device(named, environ={"COURSE_DEVICE": "tpu-that-would-fail"}, announce=announce)
+    assert device.type == "cpu" and said[-1] == "Device in use: cpu"
+    assert all("COURSE_DEVICE" not in line for line in said)
+    if named.strip().lower() != "cpu":
+        assert said[0].startswith(f'DEVICE asked for "{named.strip().lower()}"')
 
 
 @pytest.mark.parametrize(
     "asked, source, env",
-    [("gpu", "DEVICE", {}), ("cuda", "COURSE_DEVICE", {"COURSE_DEVICE": "tpu"}), ("cpu:1", "DEVICE", {})],
+    [("gpu", "DEVICE", {}), ("auto", "COURSE_DEVICE", {"COURSE_DEVICE": "tpu"}), ("cpu:1", "DEVICE", {})],
 )
 def test_unknown_device_names_the_setting_and_the_choices(asked, source, env):
     with pytest.raises(ValueError) as info:
@@ -83,12 +96,13 @@ def test_first_code_cell_is_the_toggle(path):
 
 
 def test_papermill_sets_cuda_and_the_notebook_runs_to_the_end_without_a_gpu(tmp_path):
-    """Asking for cuda on a CPU-only machine prints one line and never crashes a later cell."""
+    """Asking for cuda on a CPU-only machine prints one line and never crashes a later cell; and papermill's explicit
+    -p DEVICE wins over COURSE_DEVICE, which is set to cpu here (else there would be no fallback line)."""
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: the fallback cannot happen here")
     source = nbrun.SOLUTIONS / "01_raw_tensors.ipynb"
     env = nbrun.kernel_env.apply(dict(os.environ))
-    env.pop("COURSE_DEVICE", None)
+    env["COURSE_DEVICE"] = "cpu"
     out = tmp_path / "out.ipynb"
     old = dict(os.environ)
     try:

@@ -182,3 +182,15 @@ def test_student_notebooks_keep_the_colab_cell_before_any_exercise():
         colab = next(i for i, c in enumerate(nb.cells) if nf.COLAB_TAG in c.metadata.get("tags", []))
         first_exercise = sv.regions(nb)[0][0]
         assert colab < first_exercise, path.name
+
+
+def test_the_toggle_cell_and_its_heading_are_the_frames_words_with_the_notebooks_seed():
+    nb = notebook(
+        ("md", "# 09 · T"),
+        ("md", "## The device toggle\n\nold words"),
+        ("code", 'DEVICE = "cpu"\nSEED = 7', ["parameters"]),
+    )
+    framed = nf.frame(nb)
+    assert framed.cells[1].source == nf.TOGGLE_TEXT
+    assert framed.cells[2].source == nf.TOGGLE_TEMPLATE.format(seed=7)
+    assert 'DEVICE = "auto"' in framed.cells[2].source and "COURSE_DEVICE" in framed.cells[2].source

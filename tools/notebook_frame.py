@@ -2,6 +2,8 @@
 
 `python course.py refresh` calls `frame(nb)` before executing a notebook, so authors never write these by hand:
 
+- **The toggle cell** (the first code cell, tagged `parameters`) and its "## The device toggle" heading, in the
+  same words in every notebook (`TOGGLE_TEMPLATE`, `TOGGLE_TEXT`); only the notebook's SEED is kept.
 - **The Colab cell**, tagged `colab-setup`, right after the toggle cell (which stays the first code cell, for
   papermill). On Google Colab it clones the course, puts it on `sys.path` and pip-installs what Colab lacks;
   anywhere else it does nothing and prints nothing. Every notebook gets the same text: `colab_source()`.
@@ -61,6 +63,22 @@ if "google.colab" in sys.modules:
         print("Colab set-up: pip could not install", PACKAGES, "(only notebook 08's dashboard needs them).")"""
 
 
+TOGGLE_TEMPLATE = """\
+# Where to run: "auto" (cuda, then mps, then cpu), "cuda", "mps" or "cpu".
+# Only while this says "auto", the environment variable COURSE_DEVICE, if set, chooses instead.
+DEVICE = "auto"
+SEED = {seed}"""
+
+TOGGLE_TEXT = """\
+## The device toggle
+
+Every notebook of the course starts with this cell. `DEVICE` says where tensors live: `"auto"` picks a CUDA GPU if
+there is one, then Apple's `mps`, then the CPU; `"cuda"`, `"mps"` or `"cpu"` ask for one. Asking for a GPU that is not
+there prints one line and falls back to the CPU. A device named here (or by papermill's `-p DEVICE ...`) always wins;
+only while it says `"auto"` does the environment variable `COURSE_DEVICE`, if set, choose instead (for instructors and
+CI). `SEED` fixes the random numbers, so your run repeats ours."""
+
+
 class FrameError(ValueError):
     """The notebook lacks what the frame needs (a toggle cell), or a slide tag is misspelt; the message says which."""
 
@@ -96,6 +114,17 @@ def resolver_index(nb, toggle):
         ),
         toggle,
     )
+
+
+def place_toggle(nb):
+    """Returns `nb` with the toggle cell and its heading in the course's current words, the notebook's SEED kept."""
+    toggle = nb.cells[toggle_index(nb)]
+    seed = re.search(r"^SEED = (\d+)\s*$", toggle.source, re.M)
+    toggle.source = TOGGLE_TEMPLATE.format(seed=seed[1] if seed else 0)
+    for cell in nb.cells[: toggle_index(nb)]:
+        if cell.cell_type == "markdown" and cell.source.startswith(SETUP_HEADING):
+            cell.source = TOGGLE_TEXT
+    return nb
 
 
 def place_colab_cell(nb):
@@ -155,7 +184,8 @@ def slide_types(nb):
 
 
 def frame(nb):
-    """Returns `nb` with its Colab cell in place and every cell's slide type set (see the module docstring)."""
+    """Returns `nb` with its toggle and Colab cells in place and every cell's slide type set (see the docstring)."""
+    place_toggle(nb)
     place_colab_cell(nb)
     for cell, kind in zip(nb.cells, slide_types(nb)):
         cell.metadata["slideshow"] = {"slide_type": kind}

@@ -29,14 +29,15 @@ def describe_accelerators():
 def choose_device(requested="auto", environ=None, announce=print):
     """Returns the torch.device to run on, and announces it in one line.
 
-    `requested` is one of "auto", "cuda" (or "cuda:N"), "mps", "cpu". The environment variable
-    COURSE_DEVICE, when set, overrides it (for CI and instructors). "auto" picks cuda, then mps, then cpu.
-    A device that is not available falls back to the CPU with one line saying what was found,
-    so a notebook never crashes later because of a missing GPU.
+    `requested` is one of "auto", "cuda" (or "cuda:N"), "mps", "cpu": the notebook's DEVICE, or what papermill's
+    `-p DEVICE ...` set. One order of precedence: a device named there wins; only when it is "auto" does the
+    environment variable COURSE_DEVICE, if set, choose (for CI and instructors who run every notebook on one
+    device); else "auto" picks cuda, then mps, then cpu. A device that is not available falls back to the CPU
+    with one line saying what was found, so a notebook never crashes later because of a missing GPU.
     """
     environ = os.environ if environ is None else environ
     source = "DEVICE"
-    if environ.get(ENV_VAR, "").strip():
+    if str(requested).strip().lower() == "auto" and environ.get(ENV_VAR, "").strip():
         requested, source = environ[ENV_VAR].strip(), ENV_VAR
     choice = str(requested).strip().lower()
     kind, _, index = choice.partition(":")
