@@ -46,6 +46,14 @@ def update_outside_no_grad():
     w1 -= 0.1
 
 
+def forward_without_self():
+    class NoSelf(torch.nn.Module):
+        def forward(x):  # the mistake under test: no self
+            return x
+
+    NoSelf()(torch.ones(2))
+
+
 CASES = [
     (lambda: torch.ones(64, 1000) @ torch.ones(100, 1000), "shapes do not fit together"),
     (lambda: torch.ones(2, dtype=torch.float64) @ torch.ones(2), "different dtypes"),
@@ -55,6 +63,9 @@ CASES = [
     (rebind_then_update, "makes w1 a new tensor"),
     (lambda: torch.tensor(2.0)[0], ".item()"),
     (lambda: b"x".decode("utf-8") + b"\xff".decode("utf-8"), "opened as text"),
+    (lambda: type("NoForward", (torch.nn.Module,), {})()(torch.ones(2)), "a method named forward(self, x)"),
+    (forward_without_self, "def forward(self, x)"),
+    (lambda: type("NoInit", (torch.nn.Module,), {"__int__": lambda self, d: None})(3), "two underscores"),
 ]
 
 

@@ -120,6 +120,23 @@ LESSONS = [
         "torch.load(..., weights_only=True) refused to run code stored in the file: load only files of tensors, "
         "from a source you trust, and check their sha256 first.",
     ),
+    (
+        "NotImplementedError",
+        r'missing the required "forward" function',
+        "an nn.Module subclass needs a method named forward(self, x), spelled exactly so and indented inside the "
+        "class: model(x) calls it.",
+    ),
+    (
+        "TypeError",
+        r"forward\(\) takes 1 positional argument but \d+ were given",
+        "a method's first parameter is the object itself: write def forward(self, x), not def forward(x).",
+    ),
+    (
+        "TypeError",
+        r"__init__\(\) takes 1 positional argument but \d+ were given",
+        "the class got arguments that no __init__ of its own accepts: is def __init__(self, ...) spelled with two "
+        "underscores on each side, indented inside the class, and does it list the arguments?",
+    ),
 ]
 
 
