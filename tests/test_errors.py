@@ -54,6 +54,38 @@ def forward_without_self():
     NoSelf()(torch.ones(2))
 
 
+def custom_function(backward, forward=lambda ctx, x: x * 2):
+    """Returns a custom autograd Function class with these static methods (notebook 03)."""
+    return type(
+        "MyFunction", (torch.autograd.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)}
+    )
+
+
+def backward_through(function):
+    x = torch.ones(3, requires_grad=True)
+    function.apply(x).sum().backward()
+
+
+class OldStyleFunction(torch.autograd.Function):
+    def forward(self, x):  # the mistake under test: the 2017 style, with self
+        return x * 2
+
+
+def saves_a_shape(ctx, x):
+    ctx.save_for_backward(x.shape)  # the mistake under test: not a tensor
+    return x * 2
+
+
+def saves_x(ctx, x):
+    ctx.save_for_backward(x)
+    return x * 2
+
+
+def unpacks_nothing(ctx, grad_output):
+    s = ctx.saved_tensors  # the mistake under test: a tuple
+    return grad_output * (1 - s)
+
+
 CASES = [
     (lambda: torch.ones(64, 1000) @ torch.ones(100, 1000), "shapes do not fit together"),
     (lambda: torch.ones(2, dtype=torch.float64) @ torch.ones(2), "different dtypes"),
@@ -66,6 +98,11 @@ CASES = [
     (lambda: type("NoForward", (torch.nn.Module,), {})()(torch.ones(2)), "a method named forward(self, x)"),
     (forward_without_self, "def forward(self, x)"),
     (lambda: type("NoInit", (torch.nn.Module,), {"__int__": lambda self, d: None})(3), "two underscores"),
+    (lambda: backward_through(custom_function(lambda ctx, g: (g, g))), "one gradient per input of forward"),
+    (lambda: backward_through(custom_function(lambda ctx, g: g[:2])), "a gradient of the wrong shape"),
+    (lambda: OldStyleFunction()(torch.ones(2)), "MyFunction.apply(x), not MyFunction()(x)"),
+    (lambda: custom_function(lambda ctx, g: g, saves_a_shape).apply(torch.ones(2, requires_grad=True)), "ctx.shape"),
+    (lambda: backward_through(custom_function(unpacks_nothing, saves_x)), "`x, = ctx.saved_tensors`"),
 ]
 
 

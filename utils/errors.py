@@ -137,6 +137,36 @@ LESSONS = [
         "the class got arguments that no __init__ of its own accepts: is def __init__(self, ...) spelled with two "
         "underscores on each side, indented inside the class, and does it list the arguments?",
     ),
+    (
+        "RuntimeError",
+        r"returned an incorrect number of gradients",
+        "a custom Function's backward returns one gradient per input of forward, in forward's order, with None for "
+        "an input that needs none (ctx.needs_input_grad says which).",
+    ),
+    (
+        "RuntimeError",
+        r"returned an invalid gradient at index \d+ - got",
+        "a custom Function's backward returned a gradient of the wrong shape: each gradient has the shape of the "
+        "input it belongs to (a transposed product, or a sum over the wrong dimension, is the usual cause).",
+    ),
+    (
+        "RuntimeError",
+        r"Legacy autograd function with non-static forward method",
+        "since PyTorch 1.3 a custom Function has @staticmethod forward(ctx, ...) and backward(ctx, ...), and is "
+        "called through MyFunction.apply(x), not MyFunction()(x) as in 2017.",
+    ),
+    (
+        "TypeError",
+        r"save_for_backward can only save variables",
+        "ctx.save_for_backward takes tensors only: keep other values (a shape, a number) as attributes of ctx, "
+        "such as ctx.shape = x.shape.",
+    ),
+    (
+        "TypeError",
+        r"unsupported operand type\(s\) for .*'tuple'",
+        "a tuple was used in arithmetic: ctx.saved_tensors is a tuple, even of one tensor. Unpack it with a comma, "
+        "`x, = ctx.saved_tensors`.",
+    ),
 ]
 
 
