@@ -45,12 +45,34 @@ STATE = """() => {
   const scale = Reveal.getScale() || 1;
   return {slide: Reveal.getSlides().indexOf(slide), h: at.h, v: at.v || 0,
           fragments: slide.querySelectorAll('.fragment').length, shown: shown.length,
-          lastShownTop: last ? (last.getBoundingClientRect().top - slide.getBoundingClientRect().top) / scale
-                               + slide.scrollTop : null,
+          lastShownTop: last ? Math.round((last.getBoundingClientRect().top - slide.getBoundingClientRect().top)
+                                          / scale + slide.scrollTop) : null,
           lastShownCode: last ? !!last.querySelector('.jp-InputArea') : null,
           top: Math.round(slide.scrollTop), seen: Math.ceil(slide.scrollTop + slide.clientHeight),
           visible: slide.clientHeight, height: slide.scrollHeight};
 }"""
+
+# The same walk inside the page: `key` dispatched as keydown events to reveal.js's own keyboard handler, the state
+# read after each, up to the first press that changes nothing. One evaluate per walk instead of a round trip per press
+# (test_an_in_page_walk_sees_what_real_key_presses_see shows it finds what real key presses do).
+WALK = (
+    """(key) => {
+  const codes = {ArrowRight: 39, Space: 32, PageDown: 34};
+  const state = """
+    + STATE
+    + """;
+  const states = [state()], total = Reveal.getTotalSlides();
+  for (let i = 0; i < 40 * total; i++) {
+    const event = new KeyboardEvent('keydown', {key: key === 'Space' ? ' ' : key, keyCode: codes[key],
+                                                which: codes[key], bubbles: true, cancelable: true});
+    document.dispatchEvent(event);
+    const now = state();
+    if (JSON.stringify(now) === JSON.stringify(states[states.length - 1])) { return {states, total}; }
+    states.push(now);
+  }
+  return {states, total, unfinished: true};
+}"""
+)
 
 # Every slide with all its fragments showing: is its box inside the view, and can all its content be reached?
 MEASURE = """() => {
@@ -244,13 +266,18 @@ def test_headless_chromium_renders_the_first_slides(deck, page):
         assert dom.find(class_="mjx-chtml") is not None, "MathJax typeset nothing"
 
 
-def walk(page, deck, key, fresh=False):
+def walk(page, deck, key, fresh=False, real_keys=False):
     """Returns the states before and after each press of `key`, from the first slide, up to the first press that
-    changes nothing (left out), and the number of slides."""
+    changes nothing (left out), and the number of slides. `real_keys` presses them through Playwright's keyboard
+    (a round trip each); otherwise the walk runs inside the page (WALK)."""
     page.open(deck, fresh=fresh)
-    states = [page.state()]
-    assert (states[0]["slide"], states[0]["shown"], states[0]["top"]) == (0, 0, 0), "not at the start of the deck"
-    total = page.page.evaluate("Reveal.getTotalSlides()")
+    first = page.state()
+    assert (first["slide"], first["shown"], first["top"]) == (0, 0, 0), "not at the start of the deck"
+    if not real_keys:
+        walked = page.page.evaluate(WALK, key)
+        assert not walked.get("unfinished"), f"{key} never reached the end of the deck"
+        return walked["states"], walked["total"]
+    states, total = [first], page.page.evaluate("Reveal.getTotalSlides()")
     for _ in range(40 * total):
         page.page.keyboard.press(key)
         state = page.state()
@@ -293,6 +320,15 @@ def test_one_key_walks_every_slide_in_order(deck, page, key):
     check_walk(states, total, key)
     shown = [after for before, after in zip(states, states[1:]) if after["shown"] > before["shown"]]
     assert shown and all(s["lastShownCode"] for s in shown), "a fragment without code: a concept's code shows alone"
+
+
+@pytest.mark.parametrize("key", ["ArrowRight", "Space"])
+def test_an_in_page_walk_sees_what_real_key_presses_see(decks, page, key):
+    """The walks above dispatch key events inside the page; real presses, through the browser, give the same states."""
+    deck = decks / "solutions" / "01_raw_tensors.slides.html"
+    real = walk(page, deck, key, fresh=True, real_keys=True)
+    check_walk(*real, key)
+    assert walk(page, deck, key) == real
 
 
 def cut_off(measured):
@@ -388,12 +424,13 @@ def test_the_cut_off_check_sees_a_tall_slide_and_the_deck_lets_it_scroll(tall_de
     assert "slide 2 (1/0" in problems and "is not inside the 800 px view" in problems, problems
     assert "does not fit the slide" in problems, problems
     # → shows the output, then scrolls down the long slide to its end, and only then moves on.
-    states, total = walk(page, tall_deck, "ArrowRight", fresh=True)  # without the style sheet above
+    states, total = walk(page, tall_deck, "ArrowRight", fresh=True, real_keys=True)  # without the style sheet above
     check_walk(states, total, "ArrowRight")
     on_long = [s for s in states if s["slide"] == 1]
     assert len(on_long) >= 4 and on_long[-1]["seen"] >= on_long[-1]["height"] - 1
     # A clicker's PageDown walks the same way; Shift+Space goes back.
-    assert walk(page, tall_deck, "PageDown") == (states, total)
+    assert walk(page, tall_deck, "PageDown", real_keys=True) == (states, total)
+    assert walk(page, tall_deck, "ArrowRight") == (states, total), "the in-page walk sees the same"
     page.page.keyboard.press("Shift+Space")
     assert page.state()["slide"] == total - 2
     # The long slide has a scroll bar that takes room (not one that hides until used), and the mouse wheel scrolls it.
