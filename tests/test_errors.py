@@ -103,6 +103,9 @@ CASES = [
     (lambda: OldStyleFunction()(torch.ones(2)), "MyFunction.apply(x), not MyFunction()(x)"),
     (lambda: custom_function(lambda ctx, g: g, saves_a_shape).apply(torch.ones(2, requires_grad=True)), "ctx.shape"),
     (lambda: backward_through(custom_function(unpacks_nothing, saves_x)), "`x, = ctx.saved_tensors`"),
+    (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU), "nn.ReLU(), not the class"),
+    (lambda: torch.nn.Sequential([torch.nn.Linear(2, 3)]), "nn.Sequential(*layers)"),
+    (lambda: torch.optim.LBFGS(torch.nn.Linear(2, 1).parameters()).step(), "optimizer.step(closure)"),
 ]
 
 

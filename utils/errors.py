@@ -167,6 +167,18 @@ LESSONS = [
         "a tuple was used in arithmetic: ctx.saved_tensors is a tuple, even of one tensor. Unpack it with a comma, "
         "`x, = ctx.saved_tensors`.",
     ),
+    (
+        "TypeError",
+        r"is not a Module subclass",
+        "nn.Sequential takes layer objects, one by one, each created with its parentheses: nn.ReLU(), not the class "
+        "nn.ReLU nor the function torch.relu; a list of layers is unpacked with a star, nn.Sequential(*layers).",
+    ),
+    (
+        "TypeError",
+        r"step\(\) missing 1 required positional argument: 'closure'",
+        "this optimizer (LBFGS) evaluates the loss several times per step: pass it a function that zeroes the "
+        "gradients, computes the loss, calls backward() and returns the loss: optimizer.step(closure).",
+    ),
 ]
 
 
