@@ -1,6 +1,7 @@
 """PyTorch's classic errors get the course's lesson (utils/errors.py): in checkers, and under a cell's traceback."""
 
 import re
+import warnings
 
 import pytest
 import torch
@@ -71,6 +72,12 @@ class OldStyleFunction(torch.autograd.Function):
         return x * 2
 
 
+def call_the_2017_way():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "should not be instantiated": the error comes next
+        OldStyleFunction()(torch.ones(2))
+
+
 def saves_a_shape(ctx, x):
     ctx.save_for_backward(x.shape)  # the mistake under test: not a tensor
     return x * 2
@@ -79,6 +86,11 @@ def saves_a_shape(ctx, x):
 def saves_x(ctx, x):
     ctx.save_for_backward(x)
     return x * 2
+
+
+def unpacks_two(ctx, grad_output):
+    x, w = ctx.saved_tensors  # the mistake under test: forward saved one tensor
+    return grad_output * w
 
 
 def unpacks_nothing(ctx, grad_output):
@@ -100,9 +112,10 @@ CASES = [
     (lambda: type("NoInit", (torch.nn.Module,), {"__int__": lambda self, d: None})(3), "two underscores"),
     (lambda: backward_through(custom_function(lambda ctx, g: (g, g))), "one gradient per input of forward"),
     (lambda: backward_through(custom_function(lambda ctx, g: g[:2])), "a gradient of the wrong shape"),
-    (lambda: OldStyleFunction()(torch.ones(2)), "MyFunction.apply(x), not MyFunction()(x)"),
+    (call_the_2017_way, "MyFunction.apply(x), not MyFunction()(x)"),
     (lambda: custom_function(lambda ctx, g: g, saves_a_shape).apply(torch.ones(2, requires_grad=True)), "ctx.shape"),
     (lambda: backward_through(custom_function(unpacks_nothing, saves_x)), "`x, = ctx.saved_tensors`"),
+    (lambda: backward_through(custom_function(unpacks_two, saves_x)), "given to save_for_backward, in order"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU), "nn.ReLU(), not the class"),
     (lambda: torch.nn.Sequential([torch.nn.Linear(2, 3)]), "nn.Sequential(*layers)"),
     (lambda: torch.optim.LBFGS(torch.nn.Linear(2, 1).parameters()).step(), "optimizer.step(closure)"),

@@ -179,6 +179,12 @@ LESSONS = [
         "this optimizer (LBFGS) evaluates the loss several times per step: pass it a function that zeroes the "
         "gradients, computes the loss, calls backward() and returns the loss: optimizer.step(closure).",
     ),
+    (
+        "ValueError",
+        r"(too many|not enough) values to unpack",
+        "`a, b = ...` got another number of values than it has names: count what the right-hand side holds (a "
+        "function's return values; ctx.saved_tensors holds exactly the tensors given to save_for_backward, in order).",
+    ),
 ]
 
 
