@@ -1,5 +1,6 @@
 """PyTorch's classic errors get the course's lesson (utils/errors.py): in checkers, and under a cell's traceback."""
 
+import hashlib
 import re
 import warnings
 
@@ -119,7 +120,15 @@ CASES = [
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU), "nn.ReLU(), not the class"),
     (lambda: torch.nn.Sequential([torch.nn.Linear(2, 3)]), "nn.Sequential(*layers)"),
     (lambda: torch.optim.LBFGS(torch.nn.Linear(2, 1).parameters()).step(), "optimizer.step(closure)"),
+    (lambda: hashlib.sha256().update("weights"), "open the file in binary mode ('rb')"),
+    (lambda: torch.nn.Linear(3, 2).load_state_dict({"weight": torch.zeros(2, 3)}), "the architecture they were"),
 ]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error happens only on a machine without CUDA")
+def test_a_gpu_checkpoint_on_a_cpu_only_machine_gets_map_location():
+    error = raised(lambda: torch.serialization.default_restore_location(torch.UntypedStorage(2), "cuda:0"))
+    assert "map_location='cpu'" in errors.lesson_for(error)
 
 
 @pytest.mark.parametrize("action, lesson", CASES, ids=[lesson for _, lesson in CASES])

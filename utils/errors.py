@@ -185,6 +185,23 @@ LESSONS = [
         "`a, b = ...` got another number of values than it has names: count what the right-hand side holds (a "
         "function's return values; ctx.saved_tensors holds exactly the tensors given to save_for_backward, in order).",
     ),
+    (
+        "TypeError",
+        r"Strings must be encoded before hashing",
+        "hashlib hashes bytes, not text: open the file in binary mode ('rb'), so that read() returns bytes.",
+    ),
+    (
+        "RuntimeError",
+        r"Attempting to deserialize object on a CUDA device",
+        "the checkpoint was saved on a GPU and this machine has none: load it with torch.load(..., "
+        "map_location='cpu', weights_only=True), then move the model to your device.",
+    ),
+    (
+        "RuntimeError",
+        r"Error\(s\) in loading state_dict for \w+:\s+(Missing|Unexpected) key",
+        "the state_dict's names do not fit the model: load weights into the architecture they were saved from "
+        "(same layer names), and save model.state_dict(), not the model or the optimizer.",
+    ),
 ]
 
 
