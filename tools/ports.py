@@ -6,6 +6,8 @@ import socket
 def port_is_free(port):
     """Returns True when nothing listens on 127.0.0.1:port."""
     with socket.socket() as s:
+        # As servers do (tornado, node): connections of a server that just stopped (TIME_WAIT) do not count.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

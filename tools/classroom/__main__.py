@@ -12,7 +12,6 @@ classroom/passwords.csv (root's only). The instructor (--instructor, default "in
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -22,23 +21,14 @@ from pathlib import Path
 
 from tools.classroom import access, hub, hub_config, passwords, proxy, roster, users
 from tools.classroom import python as student_python
+from tools.classroom.options import DEFAULT_FOLDER, ROOT, memory_size
 from tools.ports import free_port, port_is_free
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_FOLDER = ROOT / "classroom"
 say = hub.say
 
 
 class ClassroomError(RuntimeError):
     """The classroom cannot start; the message says why and what to do."""
-
-
-def memory_size(text):
-    """Returns the bytes in "4G", "512M" or "1073741824"."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?", text.strip(), re.IGNORECASE)
-    if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size: write e.g. 4G or 512M")
-    return int(float(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " "))
 
 
 def parse_args(argv):

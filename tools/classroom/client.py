@@ -94,9 +94,9 @@ class Reply:
 class Kernel:
     """A new kernel on user `name`'s server, driven over its websocket like JupyterLab does."""
 
-    def __init__(self, hub, name, token):
+    def __init__(self, hub, name, token, path="notebooks"):
         self.hub, self.name, self.token = hub, name, token
-        answer = hub.user_api("POST", name, "/kernels", token, json={"name": "python3"})
+        answer = hub.user_api("POST", name, "/kernels", token, json={"name": "python3", "path": path})
         if answer.status_code != 201:
             raise HubError(f"no kernel on {name}'s server: HTTP {answer.status_code} {answer.text[:200]}")
         self.id = answer.json()["id"]

@@ -10,6 +10,7 @@ student's server that died, a failed login), every error, and the lines of the c
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from tools.classroom import hub_config, users
 
 STOP_SECONDS = 60
+SERVER_STOPPED = re.compile(rb"User (\S+) server stopped, with exit code: (\S+)")
 
 
 def say(message):
@@ -44,7 +46,14 @@ class LogRelay:
             hubs_warning = line[:3] in (b"[W ", b"[C ") and b" JupyterHub " in line[:40] and not self.quiet
             hubs_warning = hubs_warning and b"without SSL" not in line  # loopback only: our own line says so
             shown = hubs_warning or line[:3] == b"[E " or line.startswith((b"[classroom]", b"Traceback"))
-            if shown:
+            stopped = SERVER_STOPPED.search(line)
+            if stopped and not self.quiet:
+                name, status = (part.decode(errors="replace") for part in stopped.groups())
+                line = (
+                    f"[classroom] {name}'s server stopped (exit {status}): their work is saved; they start it again "
+                    "from the hub's page (Start My Server).\n"
+                ).encode()
+            if shown or stopped and not self.quiet:
                 try:
                     sys.stdout.buffer.write(line)
                     sys.stdout.flush()
