@@ -96,12 +96,24 @@ def test_right_relus_pass(capsys, backward):
         (lambda ctx, g, x: g.masked_fill_(x < 0, 0), "MyReLU.backward changed grad_output in place"),
         (lambda ctx, g, x: None, "MyReLU.backward returned None for x"),
         (lambda ctx, g, x: (g, g), "MyReLU.backward returned 2 value(s), but forward takes 1 tensor(s): x"),
-        (lambda ctx, g, x: g.clone() * 2 * (x > 0), "does not match grad_output * (x > 0)"),
+        (lambda ctx, g, x: g.clone() * 2 * (x > 0), "it is twice the true gradient"),
+        (lambda ctx, g, x: -g * (x > 0), "its sign is flipped"),
+        (lambda ctx, g, x: g * x, "it multiplies grad_output by x itself"),
+        (lambda ctx, g, x: g.clone() * 3 * (x > 0), "does not match grad_output * (x > 0)"),
         (lambda ctx, g, x: 1.0, "is a float, not a tensor"),
     ],
 )
 def test_relu_mistakes_are_named(backward, message):
     fails(function_checks.check_relu_function, relu(backward), message=message)
+
+
+def test_an_indexing_error_in_backward_gets_the_shapes_as_hint():
+    text = fails(
+        function_checks.check_relu_function,
+        relu(lambda ctx, g, x: masked(g, x < 0).index_put_((x > 0,), g)),
+        message="MyReLU.backward(ctx, grad_output) raised RuntimeError",
+    )
+    assert "Hint: grad_output and x have the same shape" in text
 
 
 def test_an_error_in_backward_becomes_a_lesson():
@@ -110,7 +122,7 @@ def test_an_error_in_backward_becomes_a_lesson():
         relu(lambda ctx, g, x: g.mm(x)),
         message="MyReLU.backward(ctx, grad_output) raised RuntimeError instead of returning grad_x.",
     )
-    assert "Hint: two tensors' shapes do not fit together" in text
+    assert "two tensors' shapes do not fit together" in text
     assert text.splitlines()[-1].startswith("The error itself: RuntimeError: mat1 and mat2 shapes cannot be")
 
 
@@ -273,6 +285,7 @@ def test_right_sigmoids_pass(capsys, fn):
         (sigmoid(lambda ctx, g, s, x: g * s), "the factor (1 - s) is missing"),
         (sigmoid(lambda ctx, g, s, x: g * (1 - s)), "the factor s is missing"),
         (sigmoid(lambda ctx, g, s, x: g * s * s), "does not match grad_output * s * (1 - s)"),
+        (sigmoid(lambda ctx, g, s, x: g * s * (1 + s)), "Hint: the sigmoid's slope is s * (1 - s)"),
         (sigmoid(lambda ctx, g, s, x: g.mul_(s * (1 - s))), "MySigmoid.backward changed grad_output in place"),
         (sigmoid(forward=lambda x: 1 / 1 + torch.exp(-x)), "the division needs parentheses"),
         (sigmoid(forward=lambda x: 1 / (1 + torch.exp(x))), "the exponent is -x"),
@@ -369,7 +382,9 @@ def keeps_attributes(ctx, x, w, b):
         (linear(grad_w=lambda g, x, w: g.t().mm(x)), "returned for w has shape (3, 4) but should be (4, 3)"),
         (linear(grad_x=lambda g, x, w: w.mm(g.t())), "returned for x has shape (4, 5) but should be (5, 4)"),
         (linear(grad_x=lambda g, x, w: g.mm(w)), "Hint: each gradient has the shape of its input"),
-        (linear(grad_x=lambda g, x, w: 2 * g.mm(w.t())), "does not match grad_output w^T"),
+        (linear(grad_x=lambda g, x, w: 2 * g.mm(w.t())), "returned for x is not grad_output w^T: it is twice"),
+        (linear(grad_w=lambda g, x, w: -x.t().mm(g)), "returned for w is not x^T grad_output: its sign is flipped"),
+        (linear(grad_x=lambda g, x, w: 3 * g.mm(w.t())), "does not match grad_output w^T"),
         (linear(grad_w=lambda g, x, w: x.t().mm(g) / 2), "does not match x^T grad_output"),
         (linear(grad_b=lambda g, x, w: g), "it is grad_output itself, of shape (N, H)"),
         (linear(grad_b=lambda g, x, w: g.mean(0)), "it is the mean over the batch"),
@@ -515,7 +530,29 @@ def test_a_lean_relu_with_the_wrong_gradient_or_a_hidden_tensor_fails():
         function_checks.relu_bits_per_element,
         function(sign_mask, lean_backward, "LeanReLU"),
         cpu,
-        message="the gradient from LeanReLU does not match torch.relu's",
+        message="it lost the entries between 0 and 1",
+    )
+
+    def nonzero_mask(ctx, x):
+        ctx.save_for_backward(x.bool())
+        return x.clamp(min=0)
+
+    fails(
+        function_checks.relu_bits_per_element,
+        function(nonzero_mask, lean_backward, "LeanReLU"),
+        cpu,
+        message="wherever x != 0, negatives included",
+    )
+
+    def times_two(ctx, grad_output):
+        (positive,) = ctx.saved_tensors
+        return 2 * grad_output * positive
+
+    fails(
+        function_checks.relu_bits_per_element,
+        function(lean_forward, times_two, "LeanReLU"),
+        cpu,
+        message="is not torch.relu's gradient, grad_output * (x > 0): it is twice the true gradient",
     )
 
     def attribute(ctx, x):

@@ -18,6 +18,7 @@ from torch.autograd.gradcheck import GradcheckError
 from utils import checks
 
 SHAPE = (3, 5)  # not square, so a transposed gradient shows up as a wrong shape
+ELEMENTWISE = "grad_output and x have the same shape, and so has the gradient backward returns"
 LINEAR = {"N": 5, "D_in": 4, "H": 3}  # all different: x (N, D_in), w (D_in, H), b (H,), the output (N, H)
 LINEAR_SHAPES = "x is (N, D_in), w (D_in, H), b (H,) and the output x w + b (N, H)"
 LINEAR_GRADIENTS = (
@@ -163,17 +164,18 @@ def _same(a, b, tol=1e-10):
     )
 
 
-def _gradient(name, part, got, expected, formula, mistakes=None, shape_hint=""):
+def _gradient(name, part, got, expected, formula, mistakes=None, shape_hint="", hint=""):
     """Fails unless `got`, the gradient fn.backward returned for input `part`, equals `expected` (`formula`);
-    a result that matches one of `mistakes` ({message: wrong value}) is named."""
+    a result that matches one of `mistakes` ({message: wrong value}) is named, other values get `hint`."""
     label = f"the gradient {name}.backward returned for {part}"
     if got is None:
         checks.fail(f"{name}.backward returned None for {part}.", "did you forget to compute it, or to return it?")
     if not isinstance(got, torch.Tensor):
         checks.fail(f"{label} is a {type(got).__name__}, not a tensor.")
-    for message, wrong in (mistakes or {}).items():
+    mistakes = {**(mistakes or {}), "its sign is flipped.": -expected, "it is twice the true gradient.": 2 * expected}
+    for message, wrong in mistakes.items():
         if _same(got.detach(), wrong):
-            checks.fail(f"{label} is not {formula}: {message}")
+            checks.fail(f"{label} is not {formula}: {message}", hint)
     shape, want = tuple(got.shape), tuple(expected.shape)
     if len(want) == 2 and shape == want[::-1] and shape != want:
         checks.fail(
@@ -182,7 +184,7 @@ def _gradient(name, part, got, expected, formula, mistakes=None, shape_hint=""):
         )
     if shape != want:
         checks.fail(f"{label} has shape {shape} but should be {want}, the shape of {part}.", shape_hint)
-    checks.compare(label, got, expected, tol=1e-10, against=formula)
+    checks.compare(label, got, expected, tol=1e-10, against=formula, hint=hint)
 
 
 def _gradcheck(fn, name, inputs):
@@ -226,7 +228,7 @@ def check_relu_function(fn):
     out, saved = _forward(fn, name, (x.clone().requires_grad_(),), "x")
     _output(name, "x", out, x.clamp(min=0), "ReLU(x) = x.clamp(min=0)")
     _require_saved(name, saved)
-    (got,) = _backward(fn, name, out.grad_fn, grad_output, ("x",), cause=_saved_tensors_hint(fn))
+    (got,) = _backward(fn, name, out.grad_fn, grad_output, ("x",), cause=_saved_tensors_hint(fn) or ELEMENTWISE)
     slope = (x > 0).to(x.dtype)
     mistakes = {
         "it is grad_output unchanged: the gradient for x < 0 is not zeroed. ReLU is flat there, so grad_input "
@@ -244,11 +246,13 @@ def check_relu_function(fn):
         "it multiplies grad_output by ReLU(x), the output; the chain rule multiplies by ReLU's slope, 1 where "
         "x > 0 and 0 elsewhere.": grad_output * x.clamp(min=0),
         "it multiplies grad_output by sign(x), -1 where x < 0; ReLU's slope there is 0.": grad_output * x.sign(),
+        "it multiplies grad_output by x itself; ReLU's slope is 1 where x > 0 and 0 elsewhere, not x.": grad_output * x,
         "grad_output[x > 0] selects entries, a 1-D tensor; keep the shape instead: clone grad_output, then set "
         "the entries where x < 0 to 0.": grad_output[x > 0],
     }
     elementwise = "an elementwise function's gradient has the shape of its input: no .t() is needed."
-    _gradient(name, "x", got, grad_output * slope, "grad_output * (x > 0)", mistakes, elementwise)
+    chain_rule = "by the chain rule, grad_input = grad_output * ReLU's slope, 1 where x > 0 and 0 where x < 0."
+    _gradient(name, "x", got, grad_output * slope, "grad_output * (x > 0)", mistakes, elementwise, chain_rule)
     _gradcheck(fn, name, (x,))
     print(f"check passed: {name} computes ReLU, its backward matches grad_output * (x > 0), and it passes gradcheck")
 
@@ -301,7 +305,8 @@ def check_sigmoid_function(fn):
         ),
     }
     elementwise = "the sigmoid is elementwise: its gradient has x's shape, no .t() is needed."
-    _gradient(name, "x", got, grad_output * s * (1 - s), "grad_output * s * (1 - s)", mistakes, elementwise)
+    chain_rule = "the sigmoid's slope is s * (1 - s), written with the saved output s; multiply it by grad_output."
+    _gradient(name, "x", got, grad_output * s * (1 - s), "grad_output * s * (1 - s)", mistakes, elementwise, chain_rule)
     _gradcheck(fn, name, (torch.linspace(-4, 4, 15, dtype=torch.float64).reshape(SHAPE),))
     print(
         f"check passed: {name} computes the sigmoid, saves its output, its backward matches grad_output * s * (1 - s), "
@@ -347,9 +352,13 @@ def check_linear_function(fn, gradcheck_linear):
             grad_output.sum(0, keepdim=True)
         ),
     }
-    _gradient(name, "x", grads[0], expected["x"], "grad_output w^T", None, LINEAR_GRADIENTS)
-    _gradient(name, "w", grads[1], expected["w"], "x^T grad_output", None, LINEAR_GRADIENTS)
-    _gradient(name, "b", grads[2], expected["b"], "grad_output.sum(0)", bias_mistakes, LINEAR_GRADIENTS)
+    for part, formula, mistakes in [
+        ("x", "grad_output w^T", None),
+        ("w", "x^T grad_output", None),
+        ("b", "grad_output.sum(0)", bias_mistakes),
+    ]:
+        grad = grads["xwb".index(part)]
+        _gradient(name, part, grad, expected[part], formula, mistakes, LINEAR_GRADIENTS, LINEAR_GRADIENTS)
     _check_needs_input_grad(fn, name, (x, w, b), grad_output, expected)
     _gradcheck(fn, name, (x, w, b))
     _check_gradcheck_test(fn, name, gradcheck_linear)
@@ -466,8 +475,9 @@ def _check_gradcheck_test(fn, name, test):
     other = sorted({str(t.dtype).replace("torch.", "") for t in tensors if t.dtype != torch.float64})
     if other:
         checks.fail(
-            f"gradcheck_linear gives gradcheck {', '.join(other)} inputs: in float32, x +- eps is rounded to a grid "
-            "about 1e-7 apart, so the numeric slopes are off by percents, and gradcheck fails even a right Function.",
+            f"gradcheck_linear gives gradcheck {', '.join(other)} inputs: below float64's precision, x +- eps is "
+            "rounded to a grid (about 1e-7 apart in float32), so the numeric slopes are off by percents, and "
+            "gradcheck fails even a right Function.",
             "create x, w and b with dtype=torch.float64.",
         )
     if verdict is not True:
@@ -507,8 +517,16 @@ def relu_bits_per_element(fn, device, shape=(64, 100)):
     grad_output = torch.randn(shape, generator=g).to(device)
     out, saved = _forward(fn, name, (x,), "x")
     checks.compare(f"{name}.apply(x)", out, torch.relu(x), tol=1e-12, against="torch.relu(x)")
-    with checks.running(f"{name}'s backward pass", expected="the gradient with respect to x"):
+    with checks.running(f"{name}'s backward pass", expected="the gradient with respect to x", cause=ELEMENTWISE):
         (grad,) = torch.autograd.grad(out, x, grad_output)
-    expected = torch.autograd.grad(torch.relu(x), x, grad_output)[0]
-    checks.compare(f"the gradient from {name}", grad, expected, tol=1e-12, against="torch.relu's")
+    x = x.detach()
+    mistakes = {
+        "it lets the gradient through wherever x != 0, negatives included (x.bool() is x != 0); ReLU lets it "
+        "through where x > 0.": grad_output * (x != 0),
+        "it lets the gradient through where x < 0: the mask is inverted.": grad_output * (x < 0),
+        "it is grad_output unchanged: the gradient is not masked where x < 0.": grad_output,
+        "it lets the gradient through only where x > 1, or it lost the entries between 0 and 1 (a conversion to "
+        "an integer type truncates them to 0).": grad_output * (x >= 1),
+    }
+    _gradient(name, "x", grad, grad_output * (x > 0), "torch.relu's gradient, grad_output * (x > 0)", mistakes)
     return sum(t.numel() * t.element_size() * 8 for t in saved) / x.numel()
