@@ -1,6 +1,8 @@
-"""utils.data: the digits written once and atomically, clear errors for bad data, and workers started by spawn."""
+"""utils.data and utils.datasets: the digits written once and atomically, clear errors for bad data, random crops
+and their padded batches, and workers started by spawn."""
 
 import csv
+import functools
 import shutil
 
 import nbformat
@@ -12,7 +14,7 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from tests import nbrun
-from utils import data
+from utils import data, datasets
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def test_an_interrupted_write_leaves_nothing_that_looks_complete(tmp_path, monke
         data.write_digits(root)
     assert not root.exists() and list(tmp_path.iterdir()) == [], "neither the folder nor a partial one remains"
     monkeypatch.setattr(data.Image, "fromarray", real)
-    assert len(data.DigitsFolder(data.write_digits(root))) == 1797
+    assert len(datasets.DigitsFolder(data.write_digits(root))) == 1797
 
 
 def test_a_partial_folder_from_a_killed_run_is_never_taken_for_the_data(tmp_path):
@@ -92,7 +94,7 @@ def test_a_partial_folder_from_a_killed_run_is_never_taken_for_the_data(tmp_path
     leftover.mkdir()
     (leftover / "0000.png").write_bytes(b"half")
     root = data.write_digits(tmp_path / "digits")
-    assert len(data.DigitsFolder(root)) == 1797
+    assert len(datasets.DigitsFolder(root)) == 1797
 
 
 def test_an_empty_folder_is_filled_but_a_foreign_one_is_refused(tmp_path):
@@ -106,21 +108,39 @@ def test_an_empty_folder_is_filled_but_a_foreign_one_is_refused(tmp_path):
 
 
 def test_digits_folder_items_are_arrays_or_transformed_tensors(digits_root):
-    raw = data.DigitsFolder(digits_root)
+    raw = datasets.DigitsFolder(digits_root)
     image, label = raw[3]
     assert len(raw) == 1797 and image.dtype == np.uint8 and image.shape == (8, 8) and label == 3
-    x, _ = data.DigitsFolder(digits_root, data.Normalise(0.5, 0.25))[3]
+    x, _ = datasets.DigitsFolder(digits_root, datasets.Normalise(0.5, 0.25))[3]
     assert x.dtype == torch.float32
     torch.testing.assert_close(x, (torch.from_numpy(image).float() / 255 - 0.5) / 0.25)
 
 
-def test_random_crop_and_compose():
+def test_random_crops_are_square_parts_of_every_allowed_side_and_place():
+    image = torch.arange(7 * 9, dtype=torch.float32).reshape(7, 9)
+    crops = datasets.RandomCrops([(image, 4)], 3, 5)
     torch.manual_seed(0)
-    crop = data.Compose([data.RandomCrop(3, 5), data.Normalise(0.0, 1.0)])
-    sizes = {tuple(crop(np.zeros((8, 8), np.uint8)).shape) for _ in range(50)}
-    assert sizes == {(3, 3), (4, 4), (5, 5)}
+    seen = set()
+    for _ in range(300):
+        crop, label = crops[0]
+        side = crop.shape[0]
+        top, left = divmod(int(crop[0, 0]), 9)
+        assert (
+            label == 4 and crop.shape == (side, side) and torch.equal(crop, image[top : top + side, left : left + side])
+        )
+        seen.add((side, top + side == 7, left + side == 9))
+    assert {side for side, _, _ in seen} == {3, 4, 5}
+    assert any(bottom for _, bottom, _ in seen) and any(right for _, _, right in seen)
     with pytest.raises(ValueError, match="min_size <= max_size"):
-        data.RandomCrop(5, 3)
+        datasets.RandomCrops([], 5, 3)
+
+
+def test_pad_collate_pads_to_the_largest_height_and_width_top_left():
+    batch = [(torch.ones(2, 3), 5), (2 * torch.ones(4, 1), 7)]
+    images, sizes, labels = datasets.pad_collate(batch, blank=-1.0)
+    assert images.shape == (2, 4, 3) and sizes.tolist() == [[2, 3], [4, 1]] and labels.tolist() == [5, 7]
+    assert torch.equal(images[0, :2], torch.ones(2, 3)) and torch.equal(images[0, 2:], -torch.ones(2, 3))
+    assert torch.equal(images[1, :, :1], 2 * torch.ones(4, 1)) and torch.equal(images[1, :, 1:], -torch.ones(4, 2))
 
 
 @pytest.mark.parametrize("missing", ["folder", "index"])
@@ -129,7 +149,7 @@ def test_a_missing_or_empty_folder_says_what_to_run(tmp_path, missing):
     if missing == "index":
         root.mkdir()
     with pytest.raises(FileNotFoundError) as info:
-        data.DigitsFolder(root)
+        datasets.DigitsFolder(root)
     message = str(info.value)
     assert f"data.write_digits({str(root)!r})" in message, "the instruction writes this folder, not the default"
     assert ("does not exist" if missing == "folder" else "holds no labels.csv") in message
@@ -146,7 +166,7 @@ def test_a_missing_or_empty_folder_says_what_to_run(tmp_path, missing):
 def test_a_bad_index_names_the_line_and_the_fix(copy_of, content, problem):
     (copy_of / data.LABELS).write_text(content)
     with pytest.raises(ValueError, match=problem) as info:
-        data.DigitsFolder(copy_of)
+        datasets.DigitsFolder(copy_of)
     assert f"data.write_digits({str(copy_of)!r})" in str(info.value)
 
 
@@ -157,7 +177,7 @@ def test_an_unreadable_file_names_the_index_and_the_file(copy_of, damage):
         path.unlink()
     else:
         path.write_bytes(b"" if damage == "empty" else b"not a PNG at all")
-    dataset = data.DigitsFolder(copy_of, data.Normalise(0.3, 0.4))
+    dataset = datasets.DigitsFolder(copy_of, datasets.Normalise(0.3, 0.4))
     assert dataset[4][1] == 4, "the other items still load"
     with pytest.raises(RuntimeError) as info:
         dataset[5]
@@ -176,29 +196,19 @@ def test_the_instruction_for_the_default_folder_takes_no_argument(tmp_path):
 
 def test_the_error_names_the_file_when_it_happens_in_a_worker(copy_of):
     (copy_of / "0070.png").write_bytes(b"garbage")
-    loader = DataLoader(data.DigitsFolder(copy_of, data.Normalise(0.3, 0.4)), batch_size=64, num_workers=1)
+    loader = DataLoader(datasets.DigitsFolder(copy_of, datasets.Normalise(0.3, 0.4)), batch_size=64, num_workers=1)
     with pytest.raises(RuntimeError, match=r"(?s)DataLoader worker process 0.*item 70: cannot read .*0070\.png"):
         list(loader)
 
 
-def test_seed_worker_seeds_numpy_and_random_from_torch():
-    import random
-
-    torch.manual_seed(1234)
-    data.seed_worker(0)
-    first = (np.random.rand(), random.random())
-    torch.manual_seed(1234)
-    data.seed_worker(1)
-    assert (np.random.rand(), random.random()) == first
-
-
 def batches(loader):
-    return [(x.clone(), y.clone()) for x, y in loader]
+    return [(x.clone(), y.clone()) for x, _, y in loader]
 
 
 def test_spawned_workers_load_the_utils_dataset_and_give_the_same_batches(digits_root):
-    """The start method of macOS and Windows, forced here: the module-level classes pickle by reference."""
-    dataset = data.DigitsFolder(digits_root, data.Normalise(0.305, 0.376))
+    """The start method of macOS and Windows, forced here: the module's classes and a partial of its collate_fn
+    pickle by reference."""
+    dataset = datasets.DigitsFolder(digits_root, datasets.Normalise(0.305, 0.376))
 
     def loader(**workers):
         return DataLoader(
@@ -206,7 +216,7 @@ def test_spawned_workers_load_the_utils_dataset_and_give_the_same_batches(digits
             batch_size=256,
             shuffle=True,
             generator=torch.Generator().manual_seed(0),
-            worker_init_fn=data.seed_worker,
+            collate_fn=functools.partial(datasets.pad_collate, blank=-0.811),
             **workers,
         )
 
@@ -218,25 +228,28 @@ def test_spawned_workers_load_the_utils_dataset_and_give_the_same_batches(digits
 
 
 def test_random_crops_in_workers_repeat_from_the_same_seed(digits_root):
-    crops = data.Compose([data.RandomCrop(6, 6), data.Normalise(0.3, 0.4)])
+    """Each worker seeds torch's generator from the loader's generator: the crops repeat, and differ by seed."""
+    crops = datasets.RandomCrops(datasets.DigitsFolder(digits_root, datasets.Normalise(0.3, 0.4)), 4, 8)
+    collate = functools.partial(datasets.pad_collate, blank=-0.75)
 
     def run(seed):
         loader = DataLoader(
-            data.DigitsFolder(digits_root, crops),
+            crops,
             batch_size=8,
             num_workers=2,
+            collate_fn=collate,
             generator=torch.Generator().manual_seed(seed),
-            worker_init_fn=data.seed_worker,
         )
         out = []
-        for x, _ in loader:
-            out.append(x)
+        for images, sizes, _ in loader:
+            out.append((images, sizes))
             if len(out) == 4:
                 return out
 
     first, again, other = run(0), run(0), run(1)
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
-    assert not all(torch.equal(a, b) for a, b in zip(first, other))
+    assert all(torch.equal(a, b) and torch.equal(s, t) for (a, s), (b, t) in zip(first, again))
+    assert not all(torch.equal(s, t) for (_, s), (_, t) in zip(first, other))
+    assert not torch.equal(first[0][1], first[1][1]), "the two workers crop differently"
 
 
 def test_a_dataset_defined_in_a_notebook_fails_under_spawn_in_a_real_kernel(tmp_path):

@@ -1,22 +1,19 @@
-"""The handwritten digits as image files on disk, and a worker-safe Dataset over them (introduced in notebook 06).
+"""The handwritten digits as image files on disk: written once, and their index read back (introduced in notebook 06).
 
 scikit-learn ships 1797 digits of 8x8 pixels inside its package, so no download is needed. `write_digits` writes
-them once into a cache folder outside the course (one PNG per item plus labels.csv) and reuses it afterwards.
-`DigitsFolder`, `Normalise`, `RandomCrop`, `Compose` and `seed_worker` live here, in an importable module, because
-DataLoader worker processes started with `spawn` (macOS, Windows) cannot load classes defined in a notebook.
+them once into a cache folder outside the course (one PNG per item plus labels.csv) and reuses it afterwards;
+`read_labels` reads labels.csv back, checked. The Dataset classes over these files are notebook 06's exercises;
+their worker-safe copies live in utils/datasets.py, which the notebook imports only after those exercises.
 """
 
 import csv
 import os
-import random
 import shutil
 import uuid
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
-from torch.utils.data import Dataset
 
 ENV_VAR = "COURSE_DATA_DIR"
 LABELS = "labels.csv"
@@ -104,87 +101,3 @@ def read_labels(root):
     if not items:
         raise ValueError(f"{index} lists no items. Delete {root} and {how_to_write(root)}.")
     return items
-
-
-class DigitsFolder(Dataset):
-    """The digits in a folder written by write_digits: item i is (transform(image), label).
-
-    The worker-safe copy of the Dataset that notebook 06 writes: the same code, in a module that DataLoader
-    worker processes can import. `image` is an (8, 8) uint8 array read from its PNG file; label is an int 0..9.
-    """
-
-    def __init__(self, root, transform=None):
-        self.root = Path(root)
-        self.items = read_labels(self.root)  # [(file name, label), ...]
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, index):
-        name, label = self.items[index]
-        path = self.root / name
-        try:
-            with Image.open(path) as file:
-                image = np.array(file.convert("L"))  # (8, 8) uint8
-        except (OSError, ValueError) as error:
-            raise RuntimeError(
-                f"item {index}: cannot read the image file {path} ({error}). "
-                f"Delete {self.root} and {how_to_write(self.root)}."
-            ) from error
-        if self.transform is not None:
-            image = self.transform(image)
-        return image, label
-
-
-class Normalise:
-    """A transform: calling it on an (H, W) uint8 image returns a float32 tensor (image / 255 - mean) / std."""
-
-    def __init__(self, mean, std):
-        self.mean, self.std = float(mean), float(std)
-
-    def __call__(self, image):
-        x = torch.from_numpy(np.asarray(image)).float() / 255  # (H, W) in [0, 1]
-        return (x - self.mean) / self.std
-
-
-class RandomCrop:
-    """A transform: calling it on an (H, W) tensor returns a random square crop of side min_size..max_size.
-
-    It draws from torch's global generator, which the DataLoader seeds in each worker.
-    """
-
-    def __init__(self, min_size, max_size):
-        if not 1 <= min_size <= max_size:
-            raise ValueError(f"RandomCrop needs 1 <= min_size <= max_size, got {min_size} and {max_size}")
-        self.min_size, self.max_size = min_size, max_size
-
-    def __call__(self, image):
-        height, width = image.shape[-2:]
-        size = int(torch.randint(self.min_size, min(self.max_size, height, width) + 1, ()))
-        top = int(torch.randint(0, height - size + 1, ()))
-        left = int(torch.randint(0, width - size + 1, ()))
-        return image[..., top : top + size, left : left + size]
-
-
-class Compose:
-    """A transform: calling it applies each of `transforms` in turn and returns the result."""
-
-    def __init__(self, transforms):
-        self.transforms = list(transforms)
-
-    def __call__(self, image):
-        for transform in self.transforms:
-            image = transform(image)
-        return image
-
-
-def seed_worker(worker_id):
-    """Returns nothing; a DataLoader worker_init_fn that seeds Python's and NumPy's generators from torch's.
-
-    The DataLoader gives each worker its own torch seed, drawn from the loader's `generator`; this passes it on to
-    libraries that keep their own generator (PyTorch's reproducibility notes recommend it).
-    """
-    seed = torch.initial_seed() % 2**32
-    np.random.seed(seed)
-    random.seed(seed)
