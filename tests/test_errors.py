@@ -122,6 +122,8 @@ CASES = [
     (lambda: torch.optim.LBFGS(torch.nn.Linear(2, 1).parameters()).step(), "optimizer.step(closure)"),
     (lambda: hashlib.sha256().update("weights"), "open the file in binary mode ('rb')"),
     (lambda: torch.nn.Linear(3, 2).load_state_dict({"weight": torch.zeros(2, 3)}), "the architecture they were"),
+    (lambda: torch.utils.data.DataLoader(range(4), sampler=range(4), shuffle=True), "either shuffle=True"),
+    (lambda: torch.utils.data.default_collate([torch.zeros(2), torch.zeros(3)]), "pad them in a collate_fn"),
 ]
 
 

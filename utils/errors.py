@@ -202,6 +202,18 @@ LESSONS = [
         "the state_dict's names do not fit the model: load weights into the architecture they were saved from "
         "(same layer names), and save model.state_dict(), not the model or the optimizer.",
     ),
+    (
+        "ValueError",
+        r"sampler option is mutually exclusive with shuffle",
+        "shuffle=True makes the DataLoader build a RandomSampler of its own: pass either shuffle=True (with "
+        "generator=... for a repeatable order) or a sampler of yours, not both.",
+    ),
+    (
+        "RuntimeError",
+        r"stack expects each tensor to be equal size",
+        "torch.stack, and the DataLoader's default collate_fn that stacks the items of a batch, need tensors of one "
+        "size: make the items one size (a transform), or pad them in a collate_fn of your own, as notebook 06 does.",
+    ),
 ]
 
 
