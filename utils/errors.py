@@ -129,7 +129,8 @@ LESSONS = [
     (
         "TypeError",
         r"forward\(\) takes 1 positional argument but \d+ were given",
-        "a method's first parameter is the object itself: write def forward(self, x), not def forward(x).",
+        "forward is missing its first parameter: def forward(self, x) in an nn.Module (self is the module), "
+        "def forward(ctx, x) in an autograd Function (ctx is where it saves what backward needs).",
     ),
     (
         "TypeError",
