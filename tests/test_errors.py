@@ -124,6 +124,7 @@ CASES = [
     (lambda: torch.nn.Linear(3, 2).load_state_dict({"weight": torch.zeros(2, 3)}), "the architecture they were"),
     (lambda: torch.utils.data.DataLoader(range(4), sampler=range(4), shuffle=True), "either shuffle=True"),
     (lambda: torch.utils.data.default_collate([torch.zeros(2), torch.zeros(3)]), "pad them in a collate_fn"),
+    (lambda: torch.optim.SGD(torch.nn.Linear(2, 1).parameters, lr=0.1), "model.parameters(), lr=...)"),
 ]
 
 

@@ -215,6 +215,12 @@ LESSONS = [
         "torch.stack, and the DataLoader's default collate_fn that stacks the items of a batch, need tensors of one "
         "size: make the items one size (a transform), or pad them in a collate_fn of your own, as notebook 06 does.",
     ),
+    (
+        "TypeError",
+        r"'method' object is not iterable",
+        "a method was passed where its result belongs: call it, with its parentheses, such as "
+        "torch.optim.SGD(model.parameters(), lr=...), not model.parameters.",
+    ),
 ]
 
 
