@@ -9,8 +9,8 @@ torch.load(..., weights_only=True), so a checkpoint cannot run code. torch.hub.l
 
 dependencies = ["torch"]
 
-from utils import models as _models  # noqa: E402 (hubconf.py's convention: dependencies comes first)
-from utils import pretrained as _pretrained  # noqa: E402
+from utils import checkpoints as _checkpoints  # noqa: E402 (hubconf.py's convention: dependencies comes first)
+from utils import models as _models  # noqa: E402
 from utils import zoo as _zoo  # noqa: E402
 
 
@@ -18,7 +18,7 @@ def _build(name, pretrained, map_location):
     entry = _zoo.entry(name)
     model = _models.TwoLayerNet(64, 100, len(entry["classes"]))
     if pretrained:
-        state = _pretrained.load_checkpoint(
+        state = _checkpoints.load_checkpoint(
             entry["path"], sha256=entry["sha256"], size=entry["bytes"], map_location=map_location
         )
         model.load_state_dict(state)

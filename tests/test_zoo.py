@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tools import train_zoo
-from utils import models, pretrained, zoo
+from utils import checkpoints, models, zoo
 
 MANIFEST = zoo.read_manifest()
 NAMES = sorted(MANIFEST)
@@ -40,11 +40,11 @@ def test_torch_hub_loads_each_model_from_the_repository(name, tmp_path, monkeypa
     entry = zoo.entry(name)
     model = torch.hub.load(str(zoo.REPO_DIR), name, source="local", pretrained=True)
     assert isinstance(model, models.TwoLayerNet)
-    state = pretrained.load_checkpoint(entry["path"], sha256=entry["sha256"], size=entry["bytes"])
+    state = checkpoints.load_checkpoint(entry["path"], sha256=entry["sha256"], size=entry["bytes"])
     assert all(torch.equal(model.state_dict()[k], state[k]) for k in state)
     x, y = zoo.digits_split(entry["classes"], "test")
     assert len(y) == entry["test_samples"]
-    assert abs(zoo.accuracy(model, x, y) - entry["test_accuracy"]) <= 0.01
+    assert abs(train_zoo.accuracy(model, x, y) - entry["test_accuracy"]) <= 0.01
     random = torch.hub.load(str(zoo.REPO_DIR), name, source="local", pretrained=False)
     assert not torch.equal(random.linear1.weight, model.linear1.weight)
     assert not (tmp_path / "hub").exists(), "a local zoo model is loaded from zoo/, not downloaded"
@@ -108,13 +108,13 @@ def test_retraining_reproduces_each_models_weights_within_the_tolerance(retraine
 def tampered_zoo(folder, name, accuracy_shift=0.0, weight_shift=0.0):
     """Returns (manifest, folder): a copy of the zoo's entry `name` whose weights or accuracy were moved."""
     entry = zoo.entry(name)
-    state = pretrained.load_checkpoint(entry["path"], sha256=entry["sha256"])
+    state = checkpoints.load_checkpoint(entry["path"], sha256=entry["sha256"])
     state["linear2.bias"][0] += weight_shift
     torch.save(state, folder / "moved.pt")
     moved = dict(
         entry,
         file="moved.pt",
-        sha256=pretrained.sha256_of(folder / "moved.pt"),
+        sha256=checkpoints.sha256_of(folder / "moved.pt"),
         bytes=(folder / "moved.pt").stat().st_size,
         test_accuracy=entry["test_accuracy"] + accuracy_shift,
     )
@@ -145,4 +145,4 @@ def test_the_comparison_applies_both_tolerances(tmp_path, capsys, accuracy_shift
 def test_the_training_script_leaves_the_zoo_untouched_in_check_mode(retrained):
     for name in NAMES:
         entry = zoo.entry(name)
-        assert pretrained.sha256_of(entry["path"]) == entry["sha256"]
+        assert checkpoints.sha256_of(entry["path"]) == entry["sha256"]

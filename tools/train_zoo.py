@@ -32,7 +32,7 @@ kernel_env.apply()  # before torch is imported: ATEN_CPU_CAPABILITY is read at i
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from utils import models, pretrained, zoo  # noqa: E402
+from utils import checkpoints, models, zoo  # noqa: E402
 
 ACCURACY_TOLERANCE = 0.01  # a retrained model's test accuracy must be within 1 percentage point
 WEIGHT_TOLERANCE = 0.25  # and each of its weights within 0.25 of the published one (see the docstring)
@@ -70,7 +70,13 @@ def train(classes, seed=SEED):
         loss.backward()  # backward
         optimizer.step()  # update
     x_test, y_test = zoo.digits_split(classes, "test")
-    return model, zoo.accuracy(model, x, y), zoo.accuracy(model, x_test, y_test)
+    return model, accuracy(model, x, y), accuracy(model, x_test, y_test)
+
+
+def accuracy(model, x, y):
+    """Returns the fraction of rows of x whose highest-scoring class (model(x).argmax) equals y, as a float."""
+    with torch.no_grad():
+        return (model(x).argmax(dim=1) == y).float().mean().item()
 
 
 def save(model, name, folder):
@@ -79,7 +85,7 @@ def save(model, name, folder):
     scratch = folder / f"{name}.partial"
     state = {key: value.detach().clone().contiguous() for key, value in model.state_dict().items()}
     torch.save(state, scratch)
-    path = folder / f"{name}-{pretrained.sha256_of(scratch)[:8]}.pt"
+    path = folder / f"{name}-{checkpoints.sha256_of(scratch)[:8]}.pt"
     scratch.replace(path)
     return path
 
@@ -94,7 +100,7 @@ def build(folder):
         path = save(model, name, folder)
         entries[name] = {
             "file": path.name,
-            "sha256": pretrained.sha256_of(path),
+            "sha256": checkpoints.sha256_of(path),
             "bytes": path.stat().st_size,
             "architecture": f"utils.models.TwoLayerNet(64, {HIDDEN}, {len(spec['classes'])})",
             "classes": spec["classes"],
@@ -137,8 +143,8 @@ def compare(entries, folder, published, zoo_dir):
     for name, entry in entries.items():
         want = published[name]
         accuracy_gap = abs(entry["test_accuracy"] - want["test_accuracy"])
-        mine = pretrained.load_checkpoint(Path(folder) / entry["file"], sha256=entry["sha256"])
-        theirs = pretrained.load_checkpoint(Path(zoo_dir) / want["file"], sha256=want["sha256"], size=want["bytes"])
+        mine = checkpoints.load_checkpoint(Path(folder) / entry["file"], sha256=entry["sha256"])
+        theirs = checkpoints.load_checkpoint(Path(zoo_dir) / want["file"], sha256=want["sha256"], size=want["bytes"])
         weight_gap = largest_weight_difference(mine, theirs)
         same = "identical bytes (same sha256)" if entry["sha256"] == want["sha256"] else "different bytes"
         ok = accuracy_gap <= ACCURACY_TOLERANCE and weight_gap <= WEIGHT_TOLERANCE

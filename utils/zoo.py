@@ -57,9 +57,3 @@ def digits_split(classes, part):
     x = torch.tensor(digits.data[keep], dtype=torch.float32) / 16.0
     y = torch.tensor([classes.index(int(digits.target[i])) for i in keep], dtype=torch.int64)
     return x, y
-
-
-def accuracy(model, x, y):
-    """Returns the fraction of rows of x whose highest-scoring class (model(x).argmax) equals y, as a float."""
-    with torch.no_grad():
-        return (model(x).argmax(dim=1) == y).float().mean().item()
