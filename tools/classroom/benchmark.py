@@ -109,6 +109,11 @@ def measure(count, nb01_code):
             "busy_mb": statistics.mean(busy_mb),
             "run_s": (statistics.median(r[1] for r in runs), max(r[1] for r in runs)),
         }
+    except Exception:
+        log = base / "state" / "hub" / "jupyterhub.log"
+        if log.exists():  # the hub's view of what went wrong, before the folder goes
+            print("".join(log.read_text(errors="replace").splitlines(keepends=True)[-40:]), file=sys.stderr)
+        raise
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
