@@ -261,3 +261,30 @@ def test_the_grades_table_holds_each_result_once_whatever_was_rerun(tmp_path):
     feedback = (tmp_path / "feedback" / "bo.md").read_text()
     assert feedback.startswith("# Feedback for Bo B (bo)") and "## 01_x: 0 of 1 exercises passed" in feedback
     assert "- Exercise 1: not yet. x is wrong\n  Hint: y" in feedback
+
+
+def test_the_nbgrader_export_marks_each_exercise_and_keeps_the_question_keys_sealed(tmp_path):
+    from tools import student_version as sv
+    from tools.classroom import nbgrader_export
+
+    written = nbgrader_export.export(tmp_path)
+    assert [p.parent.name for p in written] == [p.stem for p in sorted((ROOT / "solutions").glob("*.ipynb"))]
+    for path in written:
+        source = nbformat.read(path, as_version=4)
+        solution = nbformat.read(ROOT / "solutions" / path.name, as_version=4)
+        marks = [c.metadata["nbgrader"] for c in source.cells if "nbgrader" in c.metadata]
+        ids = [m["grade_id"] for m in marks]
+        assert len(ids) == len(set(ids)), f"{path.name}: grade ids repeat"
+        for m in marks:
+            assert (
+                set(m) >= {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
+                and m["schema_version"] == 3
+            )
+        checks = {m["grade_id"] for m in marks if m["grade"]}
+        assert checks == {f"exercise-{k}-check" for k in sv.exercise_numbers(solution)}, path.name
+        assert all(m["locked"] and m["points"] == 1 and not m["solution"] for m in marks if m["grade"])
+        solution_cells = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert all("### BEGIN SOLUTION" in c.source for c in solution_cells), path.name  # nbgrader clears these
+        keys = [c.source for c in source.cells if "quiz-key" in c.metadata.get("tags", [])]
+        assert all("quiz.Question.sealed(" in k and "right=" not in k for k in keys), path.name
+        assert not any("course" in c.metadata for c in source.cells)
