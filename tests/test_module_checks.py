@@ -213,6 +213,24 @@ class LayersMadeInForward(nn.Module):
         return nn.Linear(H, D_out)(self.linear1(x).clamp(min=0))
 
 
+NOTEBOOK_LAYER = nn.Linear(5, 3)  # a layer made in another cell of the notebook
+
+
+class LayerOfTheNotebook(TwoLayerNet):
+    def forward(self, x):
+        return NOTEBOOK_LAYER(self.linear1(x).clamp(min=0))
+
+
+class LayerOfTheNotebookSizes(TwoLayerNet):
+    def forward(self, x):
+        return nn.Linear(NOTEBOOK_H, NOTEBOOK_D_OUT)(self.linear1(x).clamp(min=0))  # a shape error too
+
+
+class Noisy(TwoLayerNet):
+    def forward(self, x):
+        return super().forward(x + 0.1 * torch.randn_like(x))
+
+
 class ThroughNumpy(TwoLayerNet):
     def forward(self, x):
         h = self.linear1(x).numpy()
@@ -294,7 +312,14 @@ TWO_LAYER_MISTAKES = [
     (ExtraLayer, r"(?s)ExtraLayer\(7, 5, 3\) has 70 parameters but should have 58.*only linear1 and linear2"),
     (NoReturn, r"(?s)NoReturn\(x\) returned None.*return"),
     (ReturnsHiddenToo, r"ReturnsHiddenToo\(x\) returned a tuple of 2 values; it should return one tensor"),
-    (LayersMadeInForward, r"(?s)gives another result at each call on the same x.*once, in __init__"),
+    (
+        LayersMadeInForward,
+        r"(?s)LayersMadeInForward.forward calls an nn.Linear that is not part of LayersMadeInForward: a layer created "
+        r"inside forward.*once, in __init__",
+    ),
+    (LayerOfTheNotebook, r"LayerOfTheNotebook.forward calls an nn.Linear that is not part of LayerOfTheNotebook"),
+    (LayerOfTheNotebookSizes, r"(?s)LayerOfTheNotebookSizes.forward calls an nn.Linear that is not part of"),
+    (Noisy, r"(?s)Noisy\(x\) gives another result at each call on the same x: something in forward is random"),
 ]
 
 

@@ -100,21 +100,45 @@ def _layers_named_in(error):
 
 
 def run_forward(module, name, x, cause=""):
-    """Returns module(x); a layer passed where a tensor belongs, as in nn.ReLU(h), fails with a lesson, and any
-    other error raised by forward becomes a lesson with PyTorch's message beneath (`cause`: the likely cause)."""
-    with checks.running(f"{name}(x), that is {name}.forward(x),", expected="a tensor", cause=cause):
-        try:
-            return module(x)
-        except TypeError as error:
-            layers = _layers_named_in(error)
-            if not layers:
-                raise
-            checks.fail(
-                f"{name}.forward used an nn.{layers[0]} layer object where a tensor belongs ({error}): "
-                f"nn.{layers[0]}(h) creates a layer, it does not apply one to h.",
-                f"apply the function to the tensor (for a ReLU: h.clamp(min=0) or torch.relu(h)), or create the layer "
-                f"once in __init__ (self.act = nn.{layers[0]}()) and call it in forward: self.act(h).",
-            )
+    """Returns module(x); a layer passed where a tensor belongs, as in nn.ReLU(h), or a layer with parameters that
+    forward calls but the module does not hold (created inside forward), fails with a lesson, and any other error
+    raised by forward becomes a lesson with PyTorch's message beneath (`cause`: the likely cause)."""
+    owned, foreign = {id(m) for m in module.modules()}, []
+
+    def spy(layer, args):
+        if id(layer) not in owned and any(True for _ in layer.parameters(recurse=False)):
+            foreign.append(type(layer).__name__)
+
+    handle = nn.modules.module.register_module_forward_pre_hook(spy)  # sees every module call, for this run only
+    try:
+        with checks.running(f"{name}(x), that is {name}.forward(x),", expected="a tensor", cause=cause):
+            try:
+                out = module(x)
+            except Exception as error:
+                _refuse_foreign(name, foreign)
+                layers = _layers_named_in(error) if isinstance(error, TypeError) else []
+                if not layers:
+                    raise
+                checks.fail(
+                    f"{name}.forward used an nn.{layers[0]} layer object where a tensor belongs ({error}): "
+                    f"nn.{layers[0]}(h) creates a layer, it does not apply one to h.",
+                    f"apply the function to the tensor (for a ReLU: h.clamp(min=0) or torch.relu(h)), or create the "
+                    f"layer once in __init__ (self.act = nn.{layers[0]}()) and call it in forward: self.act(h).",
+                )
+    finally:
+        handle.remove()
+    _refuse_foreign(name, foreign)
+    return out
+
+
+def _refuse_foreign(name, foreign):
+    if foreign:
+        checks.fail(
+            f"{name}.forward calls an nn.{foreign[0]} that is not part of {name}: a layer created inside forward (or "
+            "kept outside the model) gets new random weights at each call, and no optimizer ever trains it.",
+            "create each layer once, in __init__, as an attribute (self.linear1 = nn.Linear(...)); forward only "
+            "calls it: self.linear1(x).",
+        )
 
 
 def _check_nothing_hidden(module, name):
@@ -218,9 +242,9 @@ def _check_same_twice(module, name, x, first):
         second = module(x)
     if isinstance(second, torch.Tensor) and not torch.equal(second, first.detach()):
         checks.fail(
-            f"{name}(x) gives another result at each call on the same x: forward creates new layers, with fresh "
-            "random weights, at every call (nn.Linear(...) inside forward).",
-            "create each layer once, in __init__, as an attribute; forward only calls them: self.linear1(x).",
+            f"{name}(x) gives another result at each call on the same x: something in forward is random (new "
+            "random numbers, torch.randn, or dropout), so it does not compute one function of x.",
+            "forward should only apply the layers stored in __init__ to x, with fixed operations.",
         )
 
 
