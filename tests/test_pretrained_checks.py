@@ -3,6 +3,7 @@
 import copy
 import hashlib
 import re
+import sys
 
 import pytest
 import torch
@@ -137,6 +138,23 @@ def read_bytes(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def never_reads_again(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        chunk = f.read(4096)
+        while chunk:  # the mistake: the same chunk forever
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def byte_by_byte(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while byte := f.read(1):
+            digest.update(byte)
+    return digest.hexdigest()
+
+
 def upper_case(path):
     return file_sha256(path).upper()
 
@@ -182,6 +200,8 @@ def forgot_the_update(path):
         (full_chunks_only, "the last chunk, shorter than the others, is missing"),
         (whole_file_at_once, r"(?s)held the whole 4 MB file in memory at once.*f.read\(65536\) in a loop"),
         (read_bytes, "held the whole 4 MB file in memory at once"),
+        (never_reads_again, r"(?s)file_sha256 had not finished after 300,000 lines of Python: does its loop end"),
+        (byte_by_byte, r"(?s)had not finished after .* lines of Python.*f.read\(65536\)"),
         (upper_case, "is in capital letters: the published hashes, and .hexdigest.., are lowercase"),
         (returns_none, r"(?s)returned None.*return digest.hexdigest\(\)"),
         (returns_the_hash_object, "should be a str of 64 hex digits, but it is a HASH"),
@@ -191,6 +211,27 @@ def forgot_the_update(path):
 def test_file_sha256_mistakes_are_named(wrong, message):
     with pytest.raises(checks.CheckFailed, match=message):
         pretrained_checks.check_file_sha256(wrong)
+
+
+def test_an_endless_loader_is_stopped_too():
+    def endless(path, sha256):
+        while True:
+            pass
+
+    with pytest.raises(checks.CheckFailed, match="load_verified had not finished after"):
+        pretrained_checks.check_load_verified(endless)
+
+
+def test_the_line_budget_restores_the_tracer_it_found():
+    def tracer(frame, event, arg):
+        return None
+
+    sys.settrace(tracer)
+    try:
+        pretrained_checks.check_file_sha256(file_sha256)
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(None)
 
 
 def test_an_unfinished_exercise_goes_through_the_hash_check():
@@ -300,7 +341,7 @@ def opens_as_text(path, sha256):
     [
         (no_hash_check, r"(?s)loaded a file whose sha256 differs.*raise ValueError\(...\) when they differ"),
         (loads_before_checking, r"(?s)ran the code hidden in a file whose hash did not match.*check the hash first"),
-        (unsafe_load, r"(?s)ran the code hidden in a file with hidden code.*weights_only=True"),
+        (unsafe_load, r"(?s)ran the code hidden in a file whose hash matched.*publisher is honest.*weights_only=True"),
         (default_weights_only, "does not write weights_only=True: it is torch.load's default only since PyTorch 2.6"),
         (no_map_location, "loads without map_location: a checkpoint saved on a GPU then fails"),
         (asserts, "refused the changed file with an assert: Python skips asserts when run with -O"),
