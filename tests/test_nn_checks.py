@@ -112,6 +112,14 @@ SEQUENTIAL_MISTAKES = {
         lambda D_in, H, D_out: nn.Sequential(nn.Linear(D_in, H), nn.ReLU(), nn.Linear(D_in, D_out)),
         r"layer 2 \(the second Linear\) maps 7 -> 3 features but should map 5 -> 3\.\nHint: nn.Linear\(in_features",
     ),
+    "float64-weights": (
+        lambda D_in, H, D_out: nn.Sequential(nn.Linear(D_in, H), nn.ReLU(), nn.Linear(H, D_out)).double(),
+        r"the model's weights are torch.float64, but the data are float32.*\nHint: .*without .double\(\)",
+    ),
+    "a-dropout-too": (
+        lambda D_in, H, D_out: nn.Sequential(nn.Linear(D_in, H), nn.ReLU(), nn.Dropout(), nn.Linear(H, D_out)),
+        r"\['Linear', 'ReLU', 'Dropout', 'Linear'\], but should have .*\nHint: .*exactly three layers",
+    ),
     "no-bias": (
         lambda D_in, H, D_out: nn.Sequential(nn.Linear(D_in, H), nn.ReLU(), nn.Linear(H, D_out, bias=False)),
         r"layer 2 \(the second Linear\) has no bias.*\nHint: keep nn.Linear's default bias=True",
@@ -290,10 +298,13 @@ STEP_MISTAKES = {
         step(no_grad=True),
         r"(?s)raised RuntimeError.*computed under torch.no_grad\(\).*does not require grad",
     ),
-    "uses-the-notebooks-model": (global_model, r"never called the model it was given.*\nHint: use the function's"),
+    "uses-the-notebooks-model": (
+        global_model,
+        r"never called the model it was given.*\nHint: train_step works on its arguments",
+    ),
     "uses-the-notebooks-x": (
         global_x,
-        r"(?s)raised RuntimeError.*Hint: use the function's arguments.*shapes do not fit.*mat1 and mat2",
+        r"(?s)raised RuntimeError.*Hint: train_step works on its arguments.*shapes do not fit.*mat1 and mat2",
     ),
     "own-loss-function": (own_loss, r"never called the loss_fn it was given"),
     "own-mean-loss": (
@@ -342,6 +353,8 @@ def fit(make_optimizer=lambda p: torch.optim.Adam(p, lr=1e-3), **mistake):
             if mistake.get("after"):
                 with torch.no_grad():
                     losses[-1] = loss_fn(model(x), y).item()
+            if mistake.get("return_in_loop"):
+                return losses
         return losses[-1] if mistake.get("last_only") else None if mistake.get("no_return") else losses
 
     return train_to
@@ -362,11 +375,28 @@ def step_then_test(model, loss_fn, x, y, target, max_steps):
     return losses
 
 
+def clipped(model, loss_fn, x, y, target, max_steps):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(max_steps):
+        loss = loss_fn(model(x), y)
+        losses.append(loss.item())
+        if losses[-1] < target:
+            break
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.05)
+        optimizer.step()
+    return losses
+
+
 def adagrad(model, loss_fn, x, y, target, max_steps):
     return fit(lambda p: torch.optim.Adagrad(p, lr=1e-2))(model, loss_fn, x, y, target, max_steps)
 
 
-@pytest.mark.parametrize("answer", [fit(), step_then_test, adagrad], ids=["adam", "sgd-momentum", "adagrad"])
+@pytest.mark.parametrize(
+    "answer", [fit(), step_then_test, adagrad, clipped], ids=["adam", "sgd-momentum", "adagrad", "clipped-gradients"]
+)
 def test_the_right_train_to_passes(answer, capsys):
     nn_checks.check_train_to(answer)
     assert capsys.readouterr().out == (
@@ -454,6 +484,7 @@ FIT_MISTAKES = {
     ),
     "never-stops-at-the-target": (fit(no_stop=True), r"which the loss of step 3 .* went on to step 11"),
     "tests-before-appending": (fit(test_first=True), r"returned the 3 losses before it: the one below target is"),
+    "return-inside-the-loop": (fit(return_in_loop=True), r"returned 1 loss, after 1 step;.*indented inside the loop"),
     "inverted-test": (fit(inverted=True), r"returned 1 loss, after 0 steps.*is the comparison the right way round\?"),
     "sgd-with-the-sum's-learning-rate": (
         fit(sgd(1e-4)),

@@ -19,7 +19,7 @@ from utils import checks
 
 SIZES = (7, 5, 3)  # D_in, H, D_out of the check's own nets
 COURSE = (64, 1000, 100, 10)  # N, D_in, H, D_out of the course's running example
-USE_ARGUMENTS = "use the function's arguments (model, loss_fn, x, y), not the notebook's variables of the same names"
+USE_ARGUMENTS = "train_step works on its arguments (model, loss_fn, optimizer, x, y), not on the notebook's variables"
 
 
 def _data(n, d_in, d_out, seed, dtype=torch.float64):
@@ -88,6 +88,12 @@ def check_two_layer_sequential(build_model):
     _check_layer_kinds(kinds)
     _check_linear("layer 0 (the first Linear)", layers[0], d_in, hidden, layers[2], d_out)
     _check_linear("layer 2 (the second Linear)", layers[2], hidden, d_out)
+    dtypes = sorted({str(p.dtype) for p in model.parameters()} - {"torch.float32"})
+    if dtypes:
+        checks.fail(
+            f"the model's weights are {', '.join(dtypes)}, but the data are float32 (torch's default).",
+            "nn.Linear creates float32 weights: return the Sequential as it is, without .double() or .to(dtype).",
+        )
     x, _ = _data(6, d_in, d_out, seed=0, dtype=torch.float32)
     with checks.running("model(x)", expected=f"an output of shape (6, {d_out})"):
         output = model(x)
@@ -122,7 +128,11 @@ def _check_layer_kinds(kinds):
             f"layer 1 of the model is a {kinds[1]}, but the lecture's net has an nn.ReLU there.",
             "nn.ReLU() between the two Linear layers.",
         )
-    checks.fail(f"the model has the layers {kinds}, but should have ['Linear', 'ReLU', 'Linear'].")
+    checks.fail(
+        f"the model has the layers {kinds}, but should have ['Linear', 'ReLU', 'Linear'].",
+        "the lecture's net has exactly three layers: a Linear layer from D_in to H, a ReLU, a Linear layer from H to "
+        "D_out.",
+    )
 
 
 def _check_linear(name, layer, fan_in, fan_out, last=None, d_out=None):
@@ -343,12 +353,24 @@ class _Steps:
         found = [p.grad for p in self.params]
         if _no_gradient(found):
             self.verdicts.append("none")
-        elif all(g is not None and checks.rel_error(g, t) < 1e-9 for g, t in zip(found, true)):
+        elif any(g is None for g in found):
+            self.verdicts.append("other")
+        elif _scaled_down(found, true):
             self.verdicts.append("fresh")
-        elif all(g is not None and checks.rel_error(g, t) < 1e-9 for g, t in zip(found, self.total)):
+        elif all(checks.rel_error(g, t) < 1e-9 for g, t in zip(found, self.total)):
             self.verdicts.append("accumulated")
         else:
             self.verdicts.append("other")
+
+
+def _scaled_down(found, true):
+    """Returns True when the gradients found are the true ones, or the true ones all scaled down by one factor (as
+    torch.nn.utils.clip_grad_norm_ does)."""
+    norm = sum(float((t * t).sum()) for t in true)
+    if norm == 0:
+        return not any(g.any() for g in found)
+    factor = sum(float((g * t).sum()) for g, t in zip(found, true)) / norm
+    return 0 < factor < 1 + 1e-9 and all(checks.rel_error(g, factor * t) < 1e-9 for g, t in zip(found, true))
 
 
 def _run_train_to(train_to, x, y, target, max_steps, seed=6):
@@ -463,13 +485,18 @@ def check_train_to(train_to, max_steps=12):
     if not (torch.equal(x, kept[0]) and torch.equal(y, kept[1])):
         checks.fail(f"{CALL} changed x or y.", "train_to changes the model's weights only.")
     if len(losses) != max_steps:
+        hint = "`for step in range(max_steps):`, one loss appended per step; stop early only when a loss < target."
+        if len(losses) == 1:
+            hint = (
+                "stop when loss < target: is the comparison the right way round?"
+                if not steps.optimizers
+                else "is `return losses` indented inside the loop? It belongs after it."
+            )
         checks.fail(
             f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned {len(losses)} "
-            f"loss{'es' if len(losses) != 1 else ''}, after {len(steps.optimizers)} steps; it should take all "
-            f"{max_steps} steps, one loss each.",
-            "stop when loss < target: is the comparison the right way round?"
-            if len(losses) == 1
-            else "`for step in range(max_steps):`, one loss appended per step; stop early only when a loss < target.",
+            f"loss{'es' if len(losses) != 1 else ''}, after {len(steps.optimizers)} step"
+            f"{'s' if len(steps.optimizers) != 1 else ''}; it should take all {max_steps} steps, one loss each.",
+            hint,
         )
     _check_optimizer(steps, moved)
     _check_recorded(losses, trajectory)
