@@ -111,6 +111,7 @@ CASES = [
     (lambda: type("NoForward", (torch.nn.Module,), {})()(torch.ones(2)), "a method named forward(self, x)"),
     (forward_without_self, "def forward(self, x)"),
     (lambda: type("NoInit", (torch.nn.Module,), {"__int__": lambda self, d: None})(3), "two underscores"),
+    (lambda: torch.nn.ModuleList([torch.nn.Linear(2, 2)])(torch.ones(2)), "loop over it and call each one"),
     (lambda: backward_through(custom_function(lambda ctx, g: (g, g))), "one gradient per input of forward"),
     (lambda: backward_through(custom_function(lambda ctx, g: g[:2])), "a gradient of the wrong shape"),
     (call_the_2017_way, "MyFunction.apply(x), not MyFunction()(x)"),

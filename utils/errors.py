@@ -122,6 +122,12 @@ LESSONS = [
     ),
     (
         "NotImplementedError",
+        r'Module \[(ModuleList|ModuleDict)\] is missing the required "forward" function',
+        "an nn.ModuleList (or ModuleDict) only holds modules and cannot be called: loop over it and call each one, "
+        "for block in self.blocks: h = block(h).",
+    ),
+    (
+        "NotImplementedError",
         r'missing the required "forward" function',
         "an nn.Module subclass needs a method named forward(self, x), spelled exactly so and indented inside the "
         "class: model(x) calls it.",
@@ -136,7 +142,8 @@ LESSONS = [
         "TypeError",
         r"__init__\(\) takes 1 positional argument but \d+ were given",
         "the class got arguments that no __init__ of its own accepts: is def __init__(self, ...) spelled with two "
-        "underscores on each side, indented inside the class, and does it list the arguments?",
+        "underscores on each side, indented inside the class, and does it list the arguments? (In an nn.Module, "
+        "super().__init__() itself takes no arguments.)",
     ),
     (
         "RuntimeError",
