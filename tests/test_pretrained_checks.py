@@ -322,6 +322,12 @@ def compares_with_is(path, sha256):
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def compares_a_prefix(path, sha256):
+    if file_sha256(path)[:8] != sha256[:8]:  # as torch.hub's check_hash does
+        raise ValueError("changed file")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def hashes_the_name(path, sha256):
     if hashlib.sha256(str(path).encode()).hexdigest() != sha256:
         raise ValueError("changed file")
@@ -351,6 +357,7 @@ def opens_as_text(path, sha256):
         (forgot_the_return, r"(?s)returned None.*return what torch.load"),
         (compares_with_is, r"(?s)refused a genuine checkpoint with its own sha256.*with == \(or !=\)"),
         (hashes_the_name, "refused a genuine checkpoint with its own sha256"),
+        (compares_a_prefix, r"(?s)matches the published one in its first digits only.*compare all 64 hex digits"),
         (opens_as_text, r"(?s)raised UnicodeDecodeError.*a binary file was opened as text"),
     ],
 )
@@ -701,6 +708,7 @@ def float32_data(model, x, y, x_val, y_val, steps, lr=1e-2):
         (variant(order="bzs"), r"(?s)the model's head never changed, nor did the training loss.*zeroing between"),
         (variant(new_opt=True), "the optimizer is made inside the loop, so Adam's running averages restart"),
         (variant(opt=torch.optim.SGD), "these are plain SGD steps: the exercise asks for torch.optim.Adam"),
+        (variant(opt=torch.optim.AdamW), r"these are AdamW steps, which also shrink the weights"),
         (variant(lr=1e-2), "they use the learning rate 0.01, not the argument lr"),
         (variant(loss=nll_loss), "nll_loss on raw scores: it expects log-probabilities"),
         (variant(loss=softmax_then_cross_entropy), "softmax was applied before cross_entropy"),

@@ -2,14 +2,19 @@
 fine-tuning under a step budget (build it yourself); and the step count of the challenge.
 
 Each check runs the student's function inside checks.running on files or models of its own, and names the classic
-mistake when the result matches one: for the hash, .digest() instead of .hexdigest(), another algorithm, the path's
-text hashed instead of the file, the first or the last chunk only, the last short chunk dropped, a file read as text
-or all at once; for the loader, a changed file loaded, the file loaded before its hash was checked, an assert instead
-of an error, weights_only or map_location left out; for the head, a model frozen by an attribute or by eval(), the
-pretrained model frozen instead of its copy, a head of the wrong size or never used, frozen too, or not new; for the
-loop, gradients never zeroed, an optimizer made at every step, another optimizer, loss or learning rate, training in
-eval mode, validation in training mode or with a graph, a copy trained, the step budget overrun, the accuracy
-measured on the training images, before training, as a count or a percentage. Failures go through checks.fail.
+mistake when the result matches one:
+- the hash: .digest() instead of .hexdigest(), another algorithm, the path's text hashed instead of the file, the
+  first or the last chunk only, the last short chunk dropped, a file read as text or all at once, an endless loop;
+- the loader: a changed file loaded, only the first digits compared, the file loaded before its hash was checked, an
+  assert instead of an error, weights_only or map_location left out;
+- the head: a model frozen by an attribute or by eval(), the pretrained model frozen instead of its copy, a head of
+  the wrong size, never used, frozen too, or not new;
+- the loop: gradients never zeroed or zeroed between backward and step, an optimizer made at every step, another
+  optimizer, loss or learning rate, training in eval mode, validation in training mode or with a graph, a copy
+  trained, the step budget overrun, the accuracy measured on the training images, before training, as a count or a
+  percentage.
+Failures go through checks.fail; a loop that never ends is stopped (a line budget, or a count of forward passes and
+optimizer steps).
 """
 
 import ast
@@ -285,6 +290,12 @@ def check_load_verified(load_verified):
         changed["linear2.bias"][0] += 1.0  # still a valid checkpoint: only its hash tells
         _save(changed, folder / "changed.pt")
         _check_refusal(_refused(load_verified, folder / "changed.pt", sha, "a changed file", FIRST))
+        near_miss = sha[:16] + "".join("0" if c != "0" else "1" for c in sha[16:])  # the same first 16 digits
+        if _refused(load_verified, good, near_miss, "a file that missed its hash", FIRST) is None:
+            checks.fail(
+                "load_verified loaded a file whose sha256 matches the published one in its first digits only.",
+                "compare all 64 hex digits: file_sha256(path) != sha256.",
+            )
         trap = {**state, "extra": _Payload()}
         trap_sha = _save(trap, folder / "trap.pt")
         _check_refusal(_refused(load_verified, folder / "trap.pt", sha, "a file whose hash did not match", FIRST))
@@ -502,7 +513,7 @@ def _simulate(net, x, y, x_val, y_val, steps, lr, mistake=""):
     """Returns (train losses, held-out losses, the trained copy) of the exercise's loop, or of one classic mistake."""
     net = copy.deepcopy(net)
     params = [p for p in net.parameters() if p.requires_grad]
-    kinds = {"sgd": torch.optim.SGD, "fixed rate": torch.optim.Adam}
+    kinds = {"sgd": torch.optim.SGD, "adamw": torch.optim.AdamW, "fixed rate": torch.optim.Adam}
     rate = NOTEBOOK_RATE if mistake == "fixed rate" else lr
     make = lambda: kinds.get(mistake, torch.optim.Adam)(params, lr=rate)  # noqa: E731
     opt, train_losses, val_losses = make(), [], []
@@ -529,6 +540,8 @@ TRAIN_MISTAKES = {
     "new optimizer": "the optimizer is made inside the loop, so Adam's running averages restart at every step: "
     "make it once, before the loop.",
     "sgd": "these are plain SGD steps: the exercise asks for torch.optim.Adam(..., lr=lr).",
+    "adamw": "these are AdamW steps, which also shrink the weights (weight_decay=0.01 by default): the exercise "
+    "asks for torch.optim.Adam(..., lr=lr).",
     "fixed rate": f"they use the learning rate {NOTEBOOK_RATE}, not the argument lr (the check passes lr={RATE}).",
     "sum": "the loss is the sum over the batch: nn.functional.cross_entropy averages it by default.",
     "nll": "nll_loss on raw scores: it expects log-probabilities. cross_entropy takes the scores and applies "
