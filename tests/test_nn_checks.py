@@ -98,7 +98,11 @@ SEQUENTIAL_MISTAKES = {
     ),
     "course-sizes-typed-in": (
         lambda D_in, H, D_out: nn.Sequential(nn.Linear(1000, 100), nn.ReLU(), nn.Linear(100, 10)),
-        r"course's sizes \(10, 100, 1000\).*ignores its arguments.*\nHint: .*with the argument names",
+        r"with the course's sizes \(10, 100, 1000\).*ignores its arguments.*\nHint: .*with the argument names",
+    ),
+    "hidden-size-typed-in": (
+        lambda D_in, H, D_out: nn.Sequential(nn.Linear(D_in, 100), nn.ReLU(), nn.Linear(100, D_out)),
+        r"with the course's sizes \(100\), not the sizes it was given",
     ),
     "swapped-sizes": (
         lambda D_in, H, D_out: nn.Sequential(nn.Linear(H, D_in), nn.ReLU(), nn.Linear(H, D_out)),

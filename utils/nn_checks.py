@@ -1,11 +1,11 @@
 """Checks for notebook 04's exercises: an nn.Sequential model, one optimizer step, and a training run to a target.
 
-Each check calls the student's function on nets and data of its own (float64, sizes all different, so a swapped
-size shows) inside checks.running, so that an error it raises becomes a lesson with PyTorch's message beneath, and
-names the classic mistake its result matches: a missing or misplaced ReLU, sizes swapped or typed in instead of
-the arguments, a forgotten zero_grad() (the gradients double), step() before backward(), a loss returned as a
-tensor or after the update, a new optimizer at every step, a loop that never stops or stops too late, a learning
-rate that does not suit a mean loss. Failures go through checks.fail.
+Each check calls the student's function on nets and data of its own (sizes all different, so a swapped size
+shows; float64 where exact comparisons help) inside checks.running, so that an error it raises becomes a lesson
+with PyTorch's message beneath, and names the classic mistake its result matches: a missing or misplaced ReLU,
+sizes swapped or typed in instead of the arguments, a forgotten zero_grad() (the gradients double), step() before
+backward(), a loss returned as a tensor or after the update, a new optimizer at every step, a loop that never stops
+or stops too late, a learning rate that does not suit a mean loss. Failures go through checks.fail.
 """
 
 import copy
@@ -79,10 +79,11 @@ def check_two_layer_sequential(build_model):
     layers = list(model)
     kinds = [type(layer).__name__ for layer in layers]
     sizes = {n for layer in layers if isinstance(layer, nn.Linear) for n in (layer.in_features, layer.out_features)}
-    if sizes and sizes <= {COURSE[1], COURSE[2], COURSE[3]}:
+    typed = sorted(sizes & {COURSE[1], COURSE[2], COURSE[3]})
+    if typed:
         checks.fail(
-            f"{call} built Linear layers of the course's sizes ({', '.join(map(str, sorted(sizes)))}), not of the "
-            f"sizes it was given: build_model ignores its arguments.",
+            f"{call} built Linear layers with the course's sizes ({', '.join(map(str, typed))}), not the sizes it "
+            f"was given: build_model ignores its arguments.",
             "write nn.Linear(D_in, H) and nn.Linear(H, D_out) with the argument names, not the numbers.",
         )
     _check_layer_kinds(kinds)
