@@ -1,30 +1,57 @@
-"""What a dashboard window holds, and matplotlib drawing it inside the notebook when no Visdom server can (08).
+"""What a dashboard window holds, and Visdom's arguments read as visdom's client reads them (notebook 08).
 
-utils.live keeps a Window for every window logged to, whichever back-end shows it; InlinePlots draws them below
-the cell. Drawing is bounded: at most MAX_PANELS windows are drawn (the rest are named in the figure's title),
-and a redraw happens every `redraw_every` calls, so even a window id that changes at every iteration costs a few
-redraws of a few panels, not minutes.
+utils.safe_visdom keeps a Window for every window logged to, whichever back-end shows it: the Visdom server, or
+matplotlib below the cell (utils.inline_plots). `numbers`, `as_points` and `as_bars` read the arguments of
+vis.line and vis.bar; what visdom would refuse is refused here too, before anything is sent, with a message that
+says what to pass instead. `Window.plot_line` applies a line call (update=None, "append" or "replace", name=...)
+as the Visdom server applies it to its copy of the window.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-MAX_PANELS = 6
+from utils import checks
 
 
-def to_array(values):
-    """Returns `values` (tensor, array or list) as a float64 numpy array, detached as visdom's client does it."""
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    return np.asarray(values, dtype=np.float64)
+def _tensors_in(value, depth=0):
+    if hasattr(value, "detach"):
+        yield value
+    elif isinstance(value, (list, tuple)) and depth < 3:
+        for item in value:
+            yield from _tensors_in(item, depth + 1)
+
+
+def numbers(call, name, value):
+    """Returns `value` (numbers, a list, an array or a tensor) as a float64 numpy array, as visdom's client reads it.
+
+    visdom detaches a tensor given as the argument itself, but reads a list with numpy, which refuses a tensor in
+    the autograd graph or on a GPU: such a list raises TypeError here, naming `call` and the argument `name`.
+    """
+    if isinstance(value, (list, tuple)):
+        for tensor in _tensors_in(value):
+            if tensor.requires_grad:
+                raise TypeError(
+                    f"{call}: {name} is a list holding a tensor that is part of the autograd graph, which numpy "
+                    "cannot turn into a number (visdom would raise RuntimeError: Can't call numpy() on Tensor "
+                    f"that requires grad). Log the Python number instead: {name}=[loss.item()]."
+                )
+            if tensor.device.type != "cpu":
+                raise TypeError(
+                    f"{call}: {name} is a list holding a tensor on {tensor.device}, which numpy cannot read "
+                    f"(visdom would raise TypeError: can't convert {tensor.device.type} tensor to numpy). Log "
+                    "Python numbers, such as loss.item(), or a tensor itself (visdom moves it to the CPU)."
+                )
+    try:
+        return checks.to_numpy(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{call}: {name} cannot be read as numbers ({error}).") from None
 
 
 def as_points(name, value):
     """Returns `value` as the float64 array of 1 or 2 dims that visdom's line takes, or raises saying what is wrong.
 
-    Lists, numpy arrays and tensors are accepted, as by visdom's client (which detaches tensors). `name` is the
-    argument's name ("X" or "Y") in the messages.
+    `name` is the argument's name ("X" or "Y") in the messages.
     """
     if hasattr(value, "detach") and value.dim() == 0:
         raise TypeError(
@@ -36,16 +63,7 @@ def as_points(name, value):
             f"vis.line: {name}={value!r} is a single number, but visdom's line takes an array with one "
             f"value per point: wrap it in a list, as in X=[t], Y=[loss.item()]."
         )
-    if isinstance(value, (list, tuple)) and any(hasattr(v, "requires_grad") and v.requires_grad for v in value):
-        raise TypeError(
-            f"vis.line: {name} is a list holding a tensor that is part of the autograd graph, which numpy "
-            f"cannot turn into a number (visdom would raise RuntimeError: Can't call numpy() on Tensor "
-            f"that requires grad). Log the Python number instead: {name}=[loss.item()]."
-        )
-    try:
-        array = to_array(value)
-    except (TypeError, ValueError, RuntimeError) as error:
-        raise TypeError(f"vis.line: {name} cannot be read as numbers ({error}).") from None
+    array = numbers("vis.line", name, value)
     if array.ndim not in (1, 2) or array.shape[0] == 0:
         raise ValueError(
             f"vis.line: {name} has shape {array.shape}, but visdom's line takes (N,) or (N, M) "
@@ -54,75 +72,89 @@ def as_points(name, value):
     return array
 
 
+def as_bars(X, Y, opts):
+    """Returns (heights, labels) for vis.bar(X, Y, opts=opts): heights (N, M) float64, one label per row."""
+    heights = np.squeeze(numbers("vis.bar", "X", X))
+    if heights.ndim not in (1, 2):
+        raise ValueError(f"vis.bar: X has shape {heights.shape}: visdom's bar takes N or (N, M) heights.")
+    legend = opts.get("legend")
+    heights = heights[None, :] if heights.ndim == 1 and legend else heights.reshape(len(heights), -1)
+    labels = opts.get("rownames")
+    if labels is None:
+        labels = np.squeeze(numbers("vis.bar", "Y", Y)).tolist() if Y is not None else list(range(1, len(heights) + 1))
+    if np.ndim(labels) != 1 or len(labels) != len(heights):
+        raise ValueError(
+            f"vis.bar: {len(heights)} bars but {np.size(labels)} labels (Y or opts['rownames']): give one per bar."
+        )
+    if legend is not None and len(legend) != heights.shape[1]:
+        raise ValueError(f"vis.bar: {heights.shape[1]} columns of heights but {len(legend)} legend entries.")
+    return heights, list(labels)
+
+
+@dataclass
+class Trace:
+    """One line of a line window: its name and its points."""
+
+    name: str
+    xs: list = field(default_factory=list)
+    ys: list = field(default_factory=list)
+
+
 @dataclass
 class Window:
-    """One window's content: its kind ("line", "text", "histogram", "image") and the data it shows."""
+    """One window's content: its kind ("line", "bar", "text", "histogram", "image") and the data it shows."""
 
     kind: str
     win: str
     title: str = ""
     opts: dict = field(default_factory=dict)
     calls: int = 0  # calls that reached this window id, replacements included
-    xs: list = field(default_factory=list)
-    ys: list = field(default_factory=list)
-    updates: list = field(
-        default_factory=list
-    )  # the `update` (line) or append (text) of each call since the last replace
+    updates: list = field(default_factory=list)  # each call's `update` (line) or append (text) since the last replace
+    traces: dict = field(default_factory=dict)  # line: {name: Trace}, in the order the server keeps them
     text: str = None
-    values: np.ndarray = None
+    values: np.ndarray = None  # histogram: the values; bar: the heights, (N, M)
+    labels: list = None  # bar: one label per row of heights
     bins: int = 30
     image: np.ndarray = None
 
+    @property
+    def xs(self):
+        """The x values of the first line (a line window usually has one)."""
+        return next(iter(self.traces.values())).xs if self.traces else []
 
-class InlinePlots:
-    """Draws Windows with matplotlib below the cell, one panel each (at most MAX_PANELS), redrawn in place."""
+    @property
+    def ys(self):
+        """The y values of the first line."""
+        return next(iter(self.traces.values())).ys if self.traces else []
 
-    def __init__(self, display=None, redraw_every=50):
-        import matplotlib.pyplot as plt
+    def points(self):
+        """Returns how many points all the lines of this window hold."""
+        return sum(len(trace.ys) for trace in self.traces.values())
 
-        self.figure, self.handle = plt.figure(figsize=(10, 6)), None
-        plt.close(self.figure)  # shown only through display() below, never a second time at the end of the cell
-        self.display, self.redraw_every, self.updates = display, redraw_every, 0
+    def plot_line(self, xs, ys, update, name, legend):
+        """Returns None; applies vis.line(X=xs, Y=ys, update=update, name=name), both (N, M), as Visdom's server does.
 
-    def updated(self, windows):
-        """Returns None; counts one more call, and redraws `windows` every `redraw_every` calls."""
-        self.updates += 1
-        if self.updates % self.redraw_every == 0:
-            self.draw(windows)
-
-    def draw(self, windows):
-        """Returns None; draws the first MAX_PANELS of `windows` ({key: Window}), naming how many more there are."""
-        self.figure.clear()
-        shown = list(windows.values())[:MAX_PANELS]
-        cols = min(len(shown), 2) or 1
-        rows = (len(shown) + cols - 1) // cols
-        for i, w in enumerate(shown, start=1):
-            ax = self.figure.add_subplot(rows, cols, i)
-            ax.set_title(w.title or w.win)
-            if w.kind == "line":
-                ax.plot(w.xs, w.ys)
-                ax.set_xlabel(w.opts.get("xlabel", ""))
-                ax.set_yscale("log" if w.opts.get("ytype") == "log" and min(np.ravel(w.ys)) > 0 else "linear")
-            elif w.kind == "histogram":
-                ax.hist(w.values, bins=w.bins)
-            elif w.kind == "image":
-                image = w.image if w.image.ndim == 2 else np.moveaxis(w.image, 0, -1).squeeze()
-                ax.imshow(image, cmap="gray")
-                ax.axis("off")
-            else:
-                ax.axis("off")
-                ax.text(0, 0.5, str(w.text).replace("<br>", "\n"), wrap=True)
-        if len(windows) > len(shown):
-            self.figure.suptitle(
-                f"{len(windows) - len(shown)} more windows, not drawn: "
-                f"{', '.join(w.win for w in list(windows.values())[len(shown) :][:3])}, ..."
+        A new plot names its lines after opts["legend"], else `name` (one line), else "1", "2", ...; an update
+        with `name` changes that line (appending a new line of that name if there is none), one without changes
+        the window's lines in order, column by column.
+        """
+        columns = [(xs[:, k].tolist(), ys[:, k].tolist()) for k in range(ys.shape[1])]
+        if update is None or not self.traces:
+            names = legend or ([name] if name and len(columns) == 1 else [str(k + 1) for k in range(len(columns))])
+            self.traces = {str(n): Trace(str(n), cx, cy) for n, (cx, cy) in zip(names, columns)}
+            return
+        if name is not None:
+            if str(name) not in self.traces:
+                self.traces[str(name)] = Trace(str(name))
+                update = "replace"  # the server injects the new line as given
+            targets = [self.traces[str(name)]]
+        else:
+            targets = list(self.traces.values())
+        if len(targets) > len(columns):
+            names = ", ".join(repr(t.name) for t in targets)
+            raise ValueError(
+                f"vis.line: update={update!r} without name= changes every line of window {self.win!r} ({names}), "
+                f"but this call gives {len(columns)} (the Visdom server fails on it): say which line, name=..."
             )
-        self.figure.tight_layout()
-        if self.display is None:
-            from IPython.display import display
-
-            self.display = display
-        if self.handle is None:
-            self.handle = self.display(self.figure, display_id=True)
-        elif hasattr(self.handle, "update"):
-            self.handle.update(self.figure)
+        for trace, (cx, cy) in zip(targets, columns):
+            trace.xs, trace.ys = (trace.xs + cx, trace.ys + cy) if update == "append" else (cx, cy)
