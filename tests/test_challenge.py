@@ -26,6 +26,14 @@ def test_reached_and_missed_say_where_the_student_stands(capsys):
     assert "Challenge not reached yet: 2x, the target is at most 1.5x (0.5x to go)" in capsys.readouterr().out
 
 
+def test_an_attempt_that_never_gets_there_says_so_without_an_infinite_gap(capsys):
+    challenge.attempt(
+        "1e-3 within 40 passes", lambda: float("inf"), float, target=40, higher_is_better=False, unit=" forward passes"
+    )
+    out = capsys.readouterr().out
+    assert "this attempt never got there" in out and "at most 40 forward passes" in out and "to go" not in out
+
+
 def test_an_error_in_the_attempt_is_a_lesson_and_an_unfinished_exercise_goes_through():
     def broken():
         return torch.ones(2, 3) @ torch.ones(2, 3)

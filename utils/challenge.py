@@ -13,6 +13,8 @@ by the attempt itself is a CheckFailed with the course's lesson (checks.running)
 student's code.
 """
 
+import math
+
 from utils import checks
 
 
@@ -40,6 +42,11 @@ def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
     reached = value >= target if higher_is_better else value <= target
     if reached:
         print(f"Challenge reached: {_show(value, unit)}, the target was {bound} {_show(target, unit)} ({goal}).")
+    elif not math.isfinite(value):
+        print(
+            f"Challenge not reached yet: this attempt never got there (the measure is {value}); the target is "
+            f"{bound} {_show(target, unit)}. The goal: {goal}."
+        )
     else:
         gap = abs(target - value)
         gap_text = f"{gap * 100:.1f} percentage points" if unit == "%" else f"{gap:.4g}{unit}"
