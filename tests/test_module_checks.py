@@ -125,6 +125,22 @@ class ReLUAfterLinear2(TwoLayerNet):
         return torch.relu(self.linear2(self.linear1(x)))
 
 
+class ReLUOnInput(TwoLayerNet):
+    def forward(self, x):
+        return self.linear2(self.linear1(torch.relu(x)))
+
+
+class ClampMax(TwoLayerNet):
+    def forward(self, x):
+        return self.linear2(self.linear1(x).clamp(max=0))
+
+
+class ArgumentsToSuper(TwoLayerNet):
+    def __init__(self, D_in, H, D_out):
+        super().__init__(D_in, H, D_out)
+        nn.Module.__init__(self, D_in, H, D_out)
+
+
 class Sigmoid(TwoLayerNet):
     def forward(self, x):
         return self.linear2(torch.sigmoid(self.linear1(x)))
@@ -266,8 +282,8 @@ TWO_LAYER_MISTAKES = [
     (ForwardMisspelled, r"(?s)ForwardMisspelled has no forward method.*def forward\(self, x\)"),
     (
         ForwardWithoutSelf,
-        r"(?s)ForwardWithoutSelf\(x\), that is ForwardWithoutSelf.forward\(x\), raised TypeError.*"
-        r"def forward\(self, x\), not def forward\(x\).*The error itself: TypeError: .*forward\(\) takes 1",
+        r"(?s)ForwardWithoutSelf\(x\) raised TypeError: ForwardWithoutSelf.forward\(\) takes 1 positional argument "
+        r"but 2 were given. forward is missing self.*def forward\(self, x\)",
     ),
     (
         TwoSizes,
@@ -276,7 +292,7 @@ TWO_LAYER_MISTAKES = [
     ),
     (
         NoOutputLayer,
-        r"NoOutputLayer\(x\) has shape \(4, 5\) but should have shape \(4, 3\)",
+        r"(?s)NoOutputLayer\(x\) has shape \(4, 5\) but should have shape \(4, 3\).*apply linear2 last",
     ),
     (
         LayersInWrongOrder,
@@ -286,6 +302,13 @@ TWO_LAYER_MISTAKES = [
     (NoReLU, r"forward\(x\) is not linear2\(relu\(linear1\(x\)\)\): the ReLU between the layers is missing"),
     (ReLUOnOutputToo, r"a ReLU is applied to the output too"),
     (ReLUAfterLinear2, r"the ReLU is applied after linear2 instead of between the layers"),
+    (ReLUOnInput, r"the ReLU is applied to the input x"),
+    (ClampMax, r"clamp\(max=0\) keeps the negative part"),
+    (
+        ArgumentsToSuper,
+        r"(?s)ArgumentsToSuper\(7, 5, 3\) raised TypeError: .*so they went on to super\(\).__init__\(...\), which "
+        r"takes none.*empty parentheses",
+    ),
     (Sigmoid, r"it uses a sigmoid where the lecture's net has a ReLU"),
     (Tanh, r"it uses tanh where the lecture's net has a ReLU"),
     (Softmax, r"a softmax is applied to the output"),
@@ -477,6 +500,11 @@ class AddsMean(Standardize):
         return (x + self.mean) / self.std
 
 
+class SquareRoot(Standardize):
+    def forward(self, x):
+        return (x - self.mean) / self.std.sqrt()
+
+
 class OnlyCentres(Standardize):
     def forward(self, x):
         return x - self.mean
@@ -530,6 +558,7 @@ STANDARDIZE_MISTAKES = [
     (DividesFirst, r"it computes x / std - mean"),
     (SwappedInForward, r"mean and std are swapped: \(x - mean\) / std"),
     (AddsMean, r"it adds the mean"),
+    (SquareRoot, r"it divides by the square root of std"),
     (OnlyCentres, r"it only subtracts the mean"),
     (OnlyScales, r"it only divides by std"),
     (InPlace, r"(?s)InPlace\(x\) changed x in place.*return \(x - self.mean\) / self.std"),
@@ -622,6 +651,22 @@ class OrderSwapped(ResidualBlock):
         return x + self.linear1(self.linear2(x).clamp(min=0))
 
 
+class ReLUOnBranchOutput(ResidualBlock):
+    def forward(self, x):
+        return x + self.linear2(self.linear1(x)).clamp(min=0)
+
+
+class ReLUOnBlockInput(ResidualBlock):
+    def forward(self, x):
+        return x + self.linear2(self.linear1(x.clamp(min=0)).clamp(min=0))
+
+
+class BlockWithHiddenGlobal(ResidualBlock):
+    def __init__(self, dim):
+        nn.Module.__init__(self)
+        self.linear1, self.linear2 = nn.Linear(dim, NOTEBOOK_H), nn.Linear(NOTEBOOK_H, dim)
+
+
 class InPlaceBlock(ResidualBlock):
     def forward(self, x):
         x += self.linear2(self.linear1(x).clamp(min=0))
@@ -673,6 +718,13 @@ BLOCK_MISTAKES = [
     (AddsReLUOfInput, r"it adds relu\(x\), not x itself"),
     (AddsHidden, r"it adds linear1\(x\), not x itself"),
     (OrderSwapped, r"linear2 comes before linear1"),
+    (ReLUOnBranchOutput, r"the ReLU is applied to linear2's output"),
+    (ReLUOnBlockInput, r"the ReLU is applied to x before linear1"),
+    (
+        BlockWithHiddenGlobal,
+        r"BlockWithHiddenGlobal\(5\).linear1 maps 5 -> 100 features but should map 5 -> 5: it uses the notebook's H = "
+        r"100",
+    ),
     (InPlaceBlock, r"(?s)InPlaceBlock\(x\) changed x in place \(x \+= ...\)"),
     (
         BlockWithGlobalSize,
@@ -761,6 +813,33 @@ class EachBlockGetsTheSameInput(ResidualNet):
         return self.output_linear(out)
 
 
+class ReLUAfterEachBlock(ResidualNet):
+    def forward(self, x):
+        h = self.input_linear(x).clamp(min=0)
+        for block in self.blocks:
+            h = block(h).clamp(min=0)
+        return self.output_linear(h)
+
+
+class CallsTheList(ResidualNet):
+    def forward(self, x):
+        return self.output_linear(self.blocks(self.input_linear(x).clamp(min=0)))
+
+
+class NoOutputLinearApplied(ResidualNet):
+    def forward(self, x):
+        h = self.input_linear(x).clamp(min=0)
+        for block in self.blocks:
+            h = block(h)
+        return h
+
+
+class ModuleListOfOneBlock(ResidualNet):
+    def __init__(self, D_in, H, D_out, num_blocks):
+        super().__init__(D_in, H, D_out, 0)
+        self.blocks = nn.ModuleList(ResidualBlock(H))
+
+
 class ReLUOnNetOutput(ResidualNet):
     def forward(self, x):
         return super().forward(x).clamp(min=0)
@@ -804,6 +883,14 @@ NET_MISTAKES = [
     (BlocksNotApplied, r"the blocks are not applied"),
     (OnlyFirstBlock, r"only the first block is applied"),
     (EachBlockGetsTheSameInput, r"(?s)only the last block's output reaches output_linear.*h = block\(h\)"),
+    (ReLUAfterEachBlock, r"a ReLU is applied after each block"),
+    (CallsTheList, r"(?s)CallsTheList.forward calls an nn.ModuleList as if it were a layer.*for block in self.blocks"),
+    (NoOutputLinearApplied, r"(?s)has shape \(4, 5\) but should have shape \(4, 3\).*end with output_linear"),
+    (
+        ModuleListOfOneBlock,
+        r"(?s)raised TypeError instead of returning a ModuleListOfOneBlock module.*nn.ModuleList takes a list.*"
+        r"should be called with an iterable",
+    ),
     (ReLUOnNetOutput, r"a ReLU is applied to the output: return output_linear\(h\) as it is"),
     (
         FailsWithoutBlocks,

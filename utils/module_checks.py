@@ -11,6 +11,7 @@ The helpers at the top (count_parameters, unregistered_modules, build_module, ru
 check_linear) serve notebook 04's checks too (utils.nn_checks). Failures go through checks.fail.
 """
 
+import inspect
 import re
 
 import torch
@@ -77,6 +78,16 @@ def build_module(module_class, *args, call=None, cause=""):
             if "before Module.__init__() call" not in str(error):
                 raise
             module = None
+        except TypeError as error:
+            if not (
+                _accepts(module_class, args) and re.search(r"__init__\(\) takes 1 positional argument", str(error))
+            ):
+                raise
+            checks.fail(
+                f"{call or name} raised TypeError: {error}. Your __init__ accepts these arguments, so they went on to "
+                "super().__init__(...), which takes none.",
+                "call super().__init__() with empty parentheses, and use the arguments for your layers.",
+            )
     if module is None or "_modules" not in vars(module):
         checks.fail(
             f"{name}.__init__ does not call super().__init__()"
@@ -89,6 +100,15 @@ def build_module(module_class, *args, call=None, cause=""):
             "registries that `self.linear1 = nn.Linear(...)` writes into.",
         )
     return module
+
+
+def _accepts(module_class, args):
+    """Returns True when module_class.__init__ accepts `args` (its signature binds them)."""
+    try:
+        inspect.signature(module_class.__init__).bind(None, *args)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _layers_named_in(error):
@@ -116,6 +136,12 @@ def run_forward(module, name, x, cause=""):
                 out = module(x)
             except Exception as error:
                 _refuse_foreign(name, foreign)
+                _refuse_missing_forward(name, error)
+                if isinstance(error, TypeError) and re.search(r"forward\(\) takes 1 positional argument", str(error)):
+                    checks.fail(
+                        f"{name}(x) raised TypeError: {error}. forward is missing self, its first parameter.",
+                        "a method receives the object itself first: def forward(self, x).",
+                    )
                 layers = _layers_named_in(error) if isinstance(error, TypeError) else []
                 if not layers:
                     raise
@@ -129,6 +155,23 @@ def run_forward(module, name, x, cause=""):
         handle.remove()
     _refuse_foreign(name, foreign)
     return out
+
+
+def _refuse_missing_forward(name, error):
+    """Fails when `error` is nn.Module's "missing the required forward" raised by a module that forward called."""
+    found = re.search(r'Module \[(\w+)\] is missing the required "forward" function', str(error))
+    if not isinstance(error, NotImplementedError) or not found:
+        return
+    if found[1] in ("ModuleList", "ModuleDict"):
+        checks.fail(
+            f"{name}.forward calls an nn.{found[1]} as if it were a layer: a container only holds modules, it has "
+            "no forward of its own.",
+            "loop over it and call each module in turn: for block in self.blocks: h = block(h).",
+        )
+    checks.fail(
+        f"{name}.forward calls a {found[1]}, which has no forward method.",
+        f"define def forward(self, x) in class {found[1]}: spelled exactly so, indented under `class`.",
+    )
 
 
 def _refuse_foreign(name, foreign):
@@ -196,8 +239,9 @@ def _check_layer(module, name, child, fan_in, fan_out, call):
     layer = children[child]
     if isinstance(layer, nn.Linear):
         sizes = (layer.in_features, layer.out_features)
-        if sizes != (fan_in, fan_out) and all(size in COURSE_SIZES for size in sizes):
-            globals_used = " and ".join(dict.fromkeys(f"{COURSE_SIZES[s]} = {s}" for s in sizes))
+        used = [got for got, want in zip(sizes, (fan_in, fan_out)) if got != want and got in COURSE_SIZES]
+        if used:
+            globals_used = " and ".join(dict.fromkeys(f"{COURSE_SIZES[s]} = {s}" for s in used))
             checks.fail(
                 f"{call}.{child} maps {sizes[0]} -> {sizes[1]} features but should map {fan_in} -> {fan_out}: it "
                 f"uses the notebook's {globals_used}, not the sizes {call} was given.",
@@ -207,8 +251,9 @@ def _check_layer(module, name, child, fan_in, fan_out, call):
     return layer
 
 
-def _output(out, name, shape):
-    """Fails unless `out`, what name(x) returned, is one tensor of `shape`; names a missing return and a tuple."""
+def _output(out, name, shape, shape_hints=None):
+    """Fails unless `out`, what name(x) returned, is one tensor of `shape`; names a missing return, a tuple, and the
+    wrong shapes in `shape_hints` ({shape: what it means})."""
     if out is None:
         checks.fail(f"{name}(x) returned None.", "end forward with `return ...`: without it, Python returns None.")
     if isinstance(out, (tuple, list)):
@@ -219,7 +264,8 @@ def _output(out, name, shape):
     if not isinstance(out, torch.Tensor):
         checks.fail(f"{name}(x) returned a {type(out).__name__}, not a tensor.", "forward returns a tensor.")
     if tuple(out.shape) != tuple(shape):
-        checks.fail(f"{name}(x) has shape {tuple(out.shape)} but should have shape {tuple(shape)}.")
+        hint = (shape_hints or {}).get(tuple(out.shape), "")
+        checks.fail(f"{name}(x) has shape {tuple(out.shape)} but should have shape {tuple(shape)}.", hint)
     return out
 
 
@@ -291,7 +337,7 @@ def check_two_layer_net(net_class):
     _check_count(net, call, D_in * H + H + H * D_out + D_out, hint="keep only linear1 and linear2 in __init__.")
     x = _sample(N, D_in, seed=1)
     out = run_forward(net, name, x, cause="forward(x) applies linear1, a ReLU, then linear2 to x of shape (N, D_in)")
-    out = _output(out, name, (N, D_out))
+    out = _output(out, name, (N, D_out), {(N, H): "that is the hidden layer's shape: apply linear2 last."})
     _check_same_twice(net, name, x, out)
     with torch.no_grad():
         h = linear1(x)
@@ -302,6 +348,12 @@ def check_two_layer_net(net_class):
             "a ReLU is applied to the output too: the lecture's net returns linear2's output as it is (scores can "
             "be negative).": expected.clamp(min=0),
             "the ReLU is applied after linear2 instead of between the layers.": linear2(h).clamp(min=0),
+            "the ReLU is applied to the input x: apply it to linear1's output, between the layers.": linear2(
+                linear1(x.clamp(min=0))
+            ),
+            "clamp(max=0) keeps the negative part: a ReLU keeps the positive part, h.clamp(min=0).": linear2(
+                h.clamp(max=0)
+            ),
             "it uses a sigmoid where the lecture's net has a ReLU: h.clamp(min=0).": linear2(torch.sigmoid(h)),
             "it uses tanh where the lecture's net has a ReLU: h.clamp(min=0).": linear2(torch.tanh(h)),
             "a softmax is applied to the output: the lecture's net returns raw scores for the MSE loss.": torch.softmax(
@@ -365,6 +417,8 @@ def check_standardize(standardize_class):
         "parentheses: (x - mean) / std.": x - mean / std,
         "mean and std are swapped: (x - mean) / std.": (x - std) / mean,
         "it adds the mean: subtract it, (x - mean) / std.": (x + mean) / std,
+        "it divides by the square root of std: std is already the standard deviation, divide by it.": (x - mean)
+        / std.sqrt(),
         "it only subtracts the mean: divide by std too.": x - mean,
         "it only divides by std: subtract the mean first.": x / std,
     }
@@ -457,6 +511,10 @@ def check_residual_block(block_class):
             "a ReLU is applied after the sum: this block returns x + linear2(relu(linear1(x))) as it is, so "
             "that the input passes through unchanged (and can stay negative).": (x + branch).clamp(min=0),
             "the ReLU between linear1 and linear2 is missing.": x + linear2(linear1(x)),
+            "the ReLU is applied to linear2's output: it belongs between linear1 and linear2.": x
+            + linear2(linear1(x)).clamp(min=0),
+            "the ReLU is applied to x before linear1: it belongs between linear1 and linear2.": x
+            + linear2(linear1(x.clamp(min=0)).clamp(min=0)),
             "it multiplies x by the branch: a residual block adds them, x + ....": x * branch,
             "it adds relu(x), not x itself, to the branch.": x.clamp(min=0) + branch,
             "it adds linear1(x), not x itself, to the branch.": linear1(x) + branch,
@@ -474,7 +532,10 @@ def check_residual_block(block_class):
 def _check_residual_net(net_class, block_class):
     D_in, H, D_out, N, blocks = 7, 5, 3, 4, 3
     name = getattr(net_class, "__name__", "ResidualNet")
-    cause = "the net is built with four numbers: def __init__(self, D_in, H, D_out, num_blocks)"
+    cause = (
+        "the net is built with four numbers, def __init__(self, D_in, H, D_out, num_blocks), and nn.ModuleList "
+        "takes a list (or a generator) of modules"
+    )
     call = f"{name}({D_in}, {H}, {D_out}, num_blocks={blocks})"
     net = build_module(net_class, D_in, H, D_out, blocks, call=call, cause=cause)
     _check_nothing_hidden(net, name)
@@ -490,7 +551,7 @@ def _check_residual_net(net_class, block_class):
     )
     x = _sample(N, D_in, seed=4)
     out = run_forward(net, name, x, cause="forward: relu(input_linear(x)), each block in turn, then output_linear")
-    out = _output(out, name, (N, D_out))
+    out = _output(out, name, (N, D_out), {(N, H): "that is the hidden size: end with output_linear(h)."})
     _check_same_twice(net, name, x, out)
     with torch.no_grad():
         h0 = input_linear(x).clamp(min=0)
@@ -498,6 +559,9 @@ def _check_residual_net(net_class, block_class):
         for block in chain:
             h = _residual(block, h)
         expected = output_linear(h)
+        after_each = h0
+        for block in chain:
+            after_each = _residual(block, after_each).clamp(min=0)
         unactivated = input_linear(x)
         for block in chain:
             unactivated = _residual(block, unactivated)
@@ -510,6 +574,9 @@ def _check_residual_net(net_class, block_class):
                 _residual(chain[-1], h0)
             ),
             "a ReLU is applied to the output: return output_linear(h) as it is.": expected.clamp(min=0),
+            "a ReLU is applied after each block: the blocks' sums go on as they are, h = block(h).": output_linear(
+                after_each
+            ),
         }
     _diagnose(f"{name}(x)", out, expected, mistakes, "output_linear(blocks(relu(input_linear(x))))")
     _check_gradients(net, name, out)
