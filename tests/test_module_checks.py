@@ -805,6 +805,14 @@ class OnlyFirstBlock(ResidualNet):
         return self.output_linear(self.blocks[0](self.input_linear(x).clamp(min=0)))
 
 
+class LastBlockLeftOut(ResidualNet):
+    def forward(self, x):
+        h = self.input_linear(x).clamp(min=0)
+        for i in range(len(self.blocks) - 1):
+            h = self.blocks[i](h)
+        return self.output_linear(h)
+
+
 class EachBlockGetsTheSameInput(ResidualNet):
     def forward(self, x):
         h = self.input_linear(x).clamp(min=0)
@@ -882,6 +890,7 @@ NET_MISTAKES = [
     (NoInputReLU, r"the ReLU after input_linear is missing"),
     (BlocksNotApplied, r"the blocks are not applied"),
     (OnlyFirstBlock, r"only the first block is applied"),
+    (LastBlockLeftOut, r"the last block is left out"),
     (EachBlockGetsTheSameInput, r"(?s)only the last block's output reaches output_linear.*h = block\(h\)"),
     (ReLUAfterEachBlock, r"a ReLU is applied after each block"),
     (CallsTheList, r"(?s)CallsTheList.forward calls an nn.ModuleList as if it were a layer.*for block in self.blocks"),

@@ -3,12 +3,13 @@
 Each check builds the student's classes on sizes of its own (all different, so a swapped size shows), runs them
 inside checks.running (an error raised there becomes a lesson, with PyTorch's message beneath), compares the
 output with what the module's own layers compute, and names the classic mistakes: __init__ or forward missing
-or misspelled, a forgotten super().__init__(), layers kept in a plain Python list, the notebook's global sizes
-used instead of the arguments, a ReLU missing or added, nn.ReLU(h) used as a function, layers created inside
-forward, a forgotten `return`, tensors kept as attributes or parameters instead of buffers, the batch's own
-statistics, the skip connection forgotten, one block repeated, every block fed the same input.
+or misspelled, a forgotten super().__init__() (or one given arguments), forward without self, layers kept in a
+plain Python list, the notebook's global sizes used instead of the arguments, a ReLU missing, misplaced or added,
+nn.ReLU(h) used as a function, layers created inside forward, a forgotten `return`, tensors kept as attributes or
+parameters instead of buffers, the batch's own statistics, the skip connection forgotten, one block repeated, an
+nn.ModuleList called like a layer, every block fed the same input. Failures go through checks.fail.
 The helpers at the top (count_parameters, unregistered_modules, build_module, run_forward, check_registered,
-check_linear) serve notebook 04's checks too (utils.nn_checks). Failures go through checks.fail.
+check_linear) are shared with other checkers (notebook 04's utils.nn_checks used them).
 """
 
 import inspect
@@ -559,6 +560,9 @@ def _check_residual_net(net_class, block_class):
         for block in chain:
             h = _residual(block, h)
         expected = output_linear(h)
+        but_last = h0
+        for block in chain[:-1]:
+            but_last = _residual(block, but_last)
         after_each = h0
         for block in chain:
             after_each = _residual(block, after_each).clamp(min=0)
@@ -569,6 +573,7 @@ def _check_residual_net(net_class, block_class):
             "the ReLU after input_linear is missing: h = input_linear(x).clamp(min=0).": output_linear(unactivated),
             "the blocks are not applied: after input_linear, loop over self.blocks, h = block(h).": output_linear(h0),
             "only the first block is applied: loop over all of self.blocks.": output_linear(_residual(chain[0], h0)),
+            "the last block is left out: loop over all of self.blocks.": output_linear(but_last),
             "only the last block's output reaches output_linear: each block got the same h. Inside the loop, "
             "write h = block(h), so that each block transforms the previous one's output.": output_linear(
                 _residual(chain[-1], h0)
