@@ -88,6 +88,11 @@ LOSS_MISTAKES = {
         "has the iterations 0, 1, 2, ... as its y values and the losses as its x values",
         "X and Y are swapped",
     ),
+    "positional-x-first": (
+        lambda vis, t, loss: vis.line([t], [loss.item()], win="loss", update="append"),
+        "has the iterations 0, 1, 2, ... as its y values",
+        "visdom's line takes Y first, vis.line(Y, X)",
+    ),
     "text-not-line": (
         lambda vis, t, loss: vis.text(f"{loss.item()}", win="loss"),
         "The window 'loss' holds text (vis.text), but the exercise asks for a line plot (vis.line)",
@@ -509,6 +514,16 @@ def test_each_log_evaluation_mistake_gets_its_lesson(mistake):
     answer, message, hint = EVALUATION_MISTAKES[mistake]
     got, got_hint = failure(dashboard_checks.check_log_evaluation, answer)
     assert message in got and hint in got_hint + got, (got, got_hint)
+
+
+def test_a_model_never_called_is_named():
+    other = torch.nn.Linear(12, 10)
+
+    def evaluates_another_model(vis, t, model, train_loss, x_val, y_val):
+        return evaluation()(vis, t, other, train_loss, x_val, y_val)
+
+    got, hint = failure(dashboard_checks.check_log_evaluation, evaluates_another_model)
+    assert "never called the model it was given" in got and "scores = model(x_val)" in hint
 
 
 def test_a_model_changed_by_the_evaluation_is_named():

@@ -144,7 +144,8 @@ def check_log_loss(log_loss):
     if checks.rel_error(ys, steps) == 0 and checks.rel_error(xs, expected) <= 1e-9:
         checks.fail(
             "The window 'loss' has the iterations 0, 1, 2, ... as its y values and the losses as its x values.",
-            "X and Y are swapped: X=[t] is the horizontal axis (the iteration), Y the loss.",
+            "X and Y are swapped: X=[t] is the horizontal axis (the iteration), Y the loss. Unnamed, visdom's "
+            "line takes Y first, vis.line(Y, X): name them, X=..., Y=...",
         )
     if checks.rel_error(xs, steps) != 0:
         first = int(np.flatnonzero(xs != steps)[0])
@@ -237,7 +238,10 @@ def check_show_status(show_status):
 
 CLASS_SIZES = [3, 5, 4, 6, 2, 7, 5, 3, 4, 6]  # unequal, so that a mean over all images differs from one per class
 EVALUATIONS = [(0, 2.25), (10, 1.125), (20, 0.5625)]  # (t, train_loss) of each call, as in the notebook's loop
-EVALUATE = "evaluate the model it receives on x_val and y_val: scores = model(x_val) is (N, 10), one row per image"
+EVALUATE = (
+    "log_evaluation gets the model, this iteration's training loss (a number) and x_val, y_val: scores = "
+    "model(x_val) is (N, 10), one row per image; each vis.line call sends one point, X=[t], Y=[value], to one line"
+)
 
 
 class _Probe(torch.nn.Module):
@@ -430,7 +434,7 @@ def check_log_evaluation(log_evaluation):
             checks.fail(f"{call} returned {type(out).__name__}, but should return two values: val_loss, per_class.")
         val_loss, per_class = out
         if not model.recorded:
-            checks.fail(f"{call} never called the model it was given.", EVALUATE + ".")
+            checks.fail(f"{call} never called the model it was given.", "evaluate it on x_val: scores = model(x_val).")
         if any(model.recorded):
             checks.fail(
                 "log_evaluation ran the model with autograd recording: evaluation needs no gradients.",
