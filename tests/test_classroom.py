@@ -288,3 +288,16 @@ def test_the_nbgrader_export_marks_each_exercise_and_keeps_the_question_keys_sea
         keys = [c.source for c in source.cells if "quiz-key" in c.metadata.get("tags", [])]
         assert all("quiz.Question.sealed(" in k and "right=" not in k for k in keys), path.name
         assert not any("course" in c.metadata for c in source.cells)
+
+
+def test_a_roster_name_that_is_already_an_account_of_the_machine_is_refused(tmp_path):
+    path = tmp_path / "class.csv"
+    path.write_text("alice,Alice\ndaemon,Not The Daemon\n")  # daemon: a system account on every Debian
+    args = classroom.parse_args(["--roster", str(path), "--folder", str(tmp_path), "--group", "no-such-group-17"])
+    with pytest.raises(classroom.ClassroomError, match="already users of this machine.*: daemon. Give these students"):
+        classroom.load_roster(args)
+    args = classroom.parse_args(["--roster", str(path), "--folder", str(tmp_path), "--instructor", "alice"])
+    path.write_text("alice,Alice\n")
+    with pytest.raises(classroom.ClassroomError, match="instructor 'alice' is also in the roster"):
+        classroom.load_roster(args)
+    assert not (tmp_path / "roster.csv").exists()  # nothing saved from a refused roster
