@@ -5,6 +5,7 @@ notebook runner's time and memory limits (as the current user), the rows, the ta
 """
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -122,6 +123,10 @@ def test_a_busy_port_or_a_missing_proxy_is_refused_with_the_fix(monkeypatch, tmp
         monkeypatch.setattr(classroom.os, "geteuid", lambda: 0)
         monkeypatch.setattr(classroom.proxy, "missing", lambda: [])
         with pytest.raises(classroom.ClassroomError, match=f"port {port} is busy .* --port N"):
+            classroom.check_can_start(args)
+        (tmp_path / "hub").mkdir()
+        (tmp_path / "hub" / "jupyterhub.pid").write_text(str(os.getpid()))  # a hub left by a killed launcher
+        with pytest.raises(classroom.ClassroomError, match=f"earlier run still runs \\(pid {os.getpid()}.*kill"):
             classroom.check_can_start(args)
     monkeypatch.setattr(classroom.proxy, "missing", lambda: ["configurable-http-proxy is not installed"])
     args = classroom.parse_args(["--port", str(free_port()), "--folder", str(tmp_path)])

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
+
 from tools.classroom import access, hub, hub_config, passwords, proxy, roster, users
 from tools.classroom import python as student_python
 from tools.classroom.options import DEFAULT_FOLDER, ROOT, memory_size
@@ -147,6 +149,12 @@ def check_can_start(args):
             f"{'; '.join(gone) or 'node is not on PATH'}. {proxy.FIX}"
         )
     if not port_is_free(args.port):
+        earlier = hub.proxy_pid(args.folder / "hub", "jupyterhub.pid")
+        if earlier and psutil.pid_exists(earlier):
+            raise ClassroomError(
+                f"port {args.port} is busy: the hub of an earlier run still runs (pid {earlier}, its launcher was "
+                f"killed). Stop it with `kill {earlier}` (it stops its servers too), then start again."
+            )
         raise ClassroomError(f"port {args.port} is busy (another program listens there): choose another with --port N")
 
 

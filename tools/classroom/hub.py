@@ -96,9 +96,10 @@ def wait_ready(proc, port, stopping, seconds=90):
     return False
 
 
-def proxy_pid(hub_dir):
+def proxy_pid(hub_dir, name="proxy.pid"):
+    """Returns the process id in the hub's pid file `name` (the proxy's by default), or None."""
     try:
-        return int((Path(hub_dir) / "proxy.pid").read_text().strip())
+        return int((Path(hub_dir) / name).read_text().strip())
     except (OSError, ValueError):
         return None
 
