@@ -99,7 +99,12 @@ def unpacks_nothing(ctx, grad_output):
     return grad_output * (1 - s)
 
 
+def load_wrong_sizes():
+    torch.nn.Linear(3, 2).load_state_dict({"weight": torch.zeros(4, 3), "bias": torch.zeros(2)})
+
+
 CASES = [
+    (load_wrong_sizes, "the checkpoint was saved from a model of other sizes"),
     (lambda: torch.ones(64, 1000) @ torch.ones(100, 1000), "shapes do not fit together"),
     (lambda: torch.ones(2, dtype=torch.float64) @ torch.ones(2), "different dtypes"),
     (update_outside_no_grad, "with torch.no_grad():"),
@@ -178,3 +183,35 @@ def test_in_a_kernel_the_lesson_is_a_note_under_pytorchs_own_traceback(tmp_path)
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out.traceback))  # without its colours
     assert "w1 -= 0.1" in shown, "PyTorch's traceback stays"
     assert shown.rstrip().endswith("do the update inside `with torch.no_grad():`.")
+
+
+GLOO_CLOSED = (
+    "[/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by peer [127.0.0.1]:1454. This is "
+    "typically caused by a remote worker crashing."
+)
+GLOO_TIMEOUT = "[/pytorch/third_party/gloo/gloo/transport/tcp/unbound_buffer.cc:78] Timed out waiting 5000ms for recv"
+
+
+@pytest.mark.parametrize(
+    "action, lesson",
+    [
+        (lambda: torch.distributed.get_rank(), "The notebook's own process is not one of the ranks"),
+        (lambda: torch.distributed.all_reduce(None), "a parameter's .grad stays None until loss.backward()"),
+        (lambda: (_ for _ in ()).throw(RuntimeError(GLOO_CLOSED)), "the same collective calls in the same order"),
+        (lambda: (_ for _ in ()).throw(RuntimeError(GLOO_TIMEOUT)), "a collective inside `if rank == 0:`"),
+    ],
+    ids=["no process group", "a None gradient reduced", "a peer gone", "a peer that never came"],
+)
+def test_the_classic_torch_distributed_mistakes_get_their_lesson(action, lesson):
+    """Notebook 09's: torch.distributed called in the notebook's own process, a .grad reduced before backward(), and
+    gloo's messages when one rank waits in a collective that another rank never makes (the real texts, from runs)."""
+    assert lesson in errors.lesson_for(raised(action))
+
+
+@pytest.mark.skipif(torch.distributed.is_nccl_available(), reason="this build has NCCL: the error cannot happen here")
+def test_a_backend_missing_from_the_build_gets_the_gloo_lesson():
+    store = torch.distributed.HashStore()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Attempted to get default timeout for nccl backend"
+        error = raised(lambda: torch.distributed.init_process_group("nccl", store=store, rank=0, world_size=1))
+    assert 'backend = "nccl" if device.type == "cuda" else "gloo"' in errors.lesson_for(error)

@@ -237,12 +237,23 @@ LIBRARY += sorted((nbrun.ROOT / "tools").rglob("*.py"))
 
 
 def library_lines():
-    """Returns {code line: [module name]} for every line of utils/, tools/ and hubconf.py, comments left out."""
+    """Returns {code line: [module name]} for every line of code in utils/, tools/ and hubconf.py: comments,
+    docstrings and other bare strings (an example in a docstring is not importable code) left out."""
+    import ast
+
     found = {}
     for path in LIBRARY:
         module = ".".join(path.relative_to(nbrun.ROOT).with_suffix("").parts)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            found.setdefault(code_part(line), []).append(module)
+        text = path.read_text(encoding="utf-8")
+        prose = {
+            line
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+            for line in range(node.lineno, node.end_lineno + 1)
+        }
+        for number, line in enumerate(text.splitlines(), start=1):
+            if number not in prose:
+                found.setdefault(code_part(line), []).append(module)
     return found
 
 

@@ -14,6 +14,12 @@ import re
 LESSONS = [
     (
         "RuntimeError",
+        r"Error\(s\) in loading state_dict for \w+:\s+size mismatch",
+        "a saved weight's shape differs from the model's: the checkpoint was saved from a model of other sizes "
+        "(another H or number of classes). Build the model with the sizes it was trained with, then load.",
+    ),
+    (
+        "RuntimeError",
         r"shapes cannot be multiplied|size mismatch|must match the size of tensor|size of tensor a .* must match",
         "two tensors' shapes do not fit together. Print each operand's .shape: in a @ b the inner sizes must agree, "
         "and a gradient has the shape of the tensor it belongs to (a transposed operand, .t(), is the usual cause).",
@@ -227,6 +233,31 @@ LESSONS = [
         r"'method' object is not iterable",
         "a method was passed where its result belongs: call it, with its parentheses, such as "
         "torch.optim.SGD(model.parameters(), lr=...), not model.parameters.",
+    ),
+    (
+        "ValueError",
+        r"Default process group has not been initialized",
+        "torch.distributed's calls work only inside a process group: in a process that torchrun started, after "
+        "dist.init_process_group(backend). The notebook's own process is not one of the ranks.",
+    ),
+    (
+        "RuntimeError",
+        r"Distributed package doesn't have \w+ built in",
+        "this PyTorch build lacks that communication backend. nccl needs CUDA GPUs (on Linux); on a CPU, macOS or "
+        'Windows use gloo, which the standard builds include: backend = "nccl" if device.type == "cuda" else "gloo".',
+    ),
+    (
+        "",
+        r"Connection closed by peer|Timed out waiting \d+ms for (recv|send)",
+        "a rank waited in a collective (all_reduce, broadcast, barrier) for another rank that never joined it: that "
+        "rank crashed, ended early or skipped the call. Every rank must make the same collective calls in the same "
+        "order (a collective inside `if rank == 0:` is the classic cause): read the other ranks' errors first.",
+    ),
+    (
+        "TypeError",
+        r"Expected parameter `tensor` of type torch.Tensor\s+but got <class 'NoneType'>",
+        "a collective (dist.all_reduce, ...) got None instead of a tensor: a parameter's .grad stays None until "
+        "loss.backward() has run on this rank.",
     ),
 ]
 
