@@ -291,3 +291,23 @@ def test_no_answer_is_importable_from_the_course_library(path):
                     + f" (cell {imported})"
                     + ": a student could import the answer instead of writing it"
                 )
+
+
+def test_refresh_merges_a_cells_split_printout_as_nbval_does():
+    from nbformat.v4 import new_notebook as notebook_of
+
+    from tools import refresh_outputs
+
+    cell = new_code_cell("print(1); print(2)")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="1\n"),
+        new_output("stream", name="stdout", text="2\n"),
+        new_output("stream", name="stderr", text="warning\n"),
+        new_output("stream", name="stdout", text="3\n"),
+    ]
+    nb = refresh_outputs.strip_volatile(notebook_of(cells=[cell]))
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [
+        ("stdout", "1\n2\n"),
+        ("stderr", "warning\n"),
+        ("stdout", "3\n"),
+    ]

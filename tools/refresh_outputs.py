@@ -1,6 +1,6 @@
 """Re-executes solutions notebooks top to bottom in a fresh kernel and stores their outputs.
 
-    python course.py refresh                     all of solutions/, then regenerate notebooks/
+    python course.py refresh                     all of solutions/, then regenerate notebooks/ (theirs only)
     python course.py refresh 01_raw_tensors      only the notebooks whose names start with that
 
 Runs in the same kernel environment as the tests (tools/kernel_env.py), so the stored outputs are the
@@ -35,12 +35,28 @@ def execute(nb, folder, timeout=CELL_TIMEOUT):
 
 
 def strip_volatile(nb):
-    """Returns `nb` without metadata that changes from run to run or machine to machine."""
+    """Returns `nb` without metadata that changes from run to run or machine to machine, and with each cell's
+    consecutive pieces of one stream merged (how a busy machine splits a cell's printout varies; nbval merges
+    them too before comparing)."""
     for key in VOLATILE_NB_METADATA:
         nb.metadata.pop(key, None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        merged = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and (previous.name == output.name)
+            ):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
     return nb
 
 
@@ -58,7 +74,7 @@ def main(argv):
         execute(nb, path.parent)
         nbformat.write(strip_volatile(nb), path)
         print(f"refreshed {path.relative_to(student_version.ROOT)} in {time.perf_counter() - start:.1f} s")
-    return student_version.main([])
+    return student_version.main([], only={p.name for p in paths})  # the student versions of these notebooks
 
 
 if __name__ == "__main__":

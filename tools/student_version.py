@@ -273,20 +273,23 @@ def student_notebook(nb, filled=(), name="notebook"):
     return out
 
 
-def expected_students():
-    """Returns {student path: notebook text} for every solutions notebook."""
+def expected_students(only=None):
+    """Returns {student path: notebook text} for every solutions notebook (or those whose names are in `only`)."""
     result = {}
     for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        if only is not None and path.name not in only:
+            continue
         nb = nbformat.read(path, as_version=4)
         result[STUDENTS / path.name] = nbformat.writes(student_notebook(nb, name=path.name)) + "\n"
     return result
 
 
-def main(argv):
+def main(argv, only=None):
+    """Writes (or with --check, checks) the student notebooks; `only` limits it to those solutions notebook names."""
     check = "--check" in argv
-    expected = expected_students()
+    expected = expected_students(only)
     stale = [p for p, text in expected.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-    orphans = [p for p in sorted(STUDENTS.glob("*.ipynb")) if p not in expected]
+    orphans = [p for p in sorted(STUDENTS.glob("*.ipynb")) if p not in expected and only is None]
     if check:
         for p in stale:
             print(f"out of date: {p.relative_to(ROOT)} (run: python course.py students)")
@@ -300,7 +303,7 @@ def main(argv):
     for p in orphans:
         p.unlink()
         print(f"removed {p.relative_to(ROOT)} (its solutions notebook is gone)")
-    print(f"{len(expected)} student notebook(s) up to date.")
+    print(f"{len(expected)} student notebook(s) up to date" + (f" ({', '.join(sorted(only))})." if only else "."))
     return 0
 
 
