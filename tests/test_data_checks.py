@@ -182,6 +182,28 @@ class NextFile(Digits):
         return super().__getitem__((index + 1) % len(self.items))
 
 
+class PathPlusText(Digits):
+    def __getitem__(self, index):
+        name, label = self.items[index]
+        return np.array(Image.open(self.root + name)), label
+
+
+class NameAndLabelSwapped(Digits):
+    def __getitem__(self, index):
+        label, name = self.items[index]
+        return np.array(Image.open(self.root / name)), label
+
+
+class LenOfTheFolder(Digits):
+    def __len__(self):
+        return len(self.root)
+
+
+class HardCodedLen(Digits):
+    def __len__(self):
+        return 1797
+
+
 class RaisesItsOwnError(Digits):
     def __getitem__(self, index):
         raise ValueError("bad pixel")
@@ -215,6 +237,13 @@ class RaisesItsOwnError(Digits):
         (LabelIsIndex, r"the label of Digits\(root\)\[5\] is 5, its index: the label is 1"),
         (TextLabel, r"the label of Digits\(root\)\[5\] is the text '1', not a number"),
         (NextFile, r"the image of Digits\(root\)\[5\] is the file of item 0, k.png, not f.png"),
+        (PathPlusText, r"raised TypeError.*\nHint: self.root is a Path: join it to a file name with /"),
+        (NameAndLabelSwapped, r"raised TypeError.*\nHint: self.items\[index\] is \(file name, label\), in that order"),
+        (
+            LenOfTheFolder,
+            r"len\(Digits\(root\)\) raised TypeError.*\nThe error itself: TypeError: object of type 'Posix",
+        ),
+        (HardCodedLen, r"len\(Digits\(root\)\) is 1797, but the folder's labels.csv lists 6 items"),
         (RaisesItsOwnError, r"Digits\(root\)\[5\] raised ValueError instead of returning .*\nThe error itself: Value"),
     ],
     ids=lambda v: getattr(v, "__name__", "message"),
@@ -517,6 +546,31 @@ class RandintWithoutSize(RandomCrops):
         return side, side, 0, 0
 
 
+class RowsSlicedTwice(RandomCrops):
+    def __getitem__(self, index):
+        image, label = self.base[index]
+        _, _, top, left = self.draw(image)
+        return image[top : top + 3][left : left + 3], label
+
+
+class SideFromMinPlusOne(RandomCrops):
+    def draw(self, image):
+        side = int(torch.randint(self.min_size, self.max_size, ())) + 1
+        return side, side, int(torch.randint(0, 7 - side + 1, ())), int(torch.randint(0, 9 - side + 1, ()))
+
+
+class PlaceForTheLargestSide(RandomCrops):
+    def draw(self, image):
+        side = int(torch.randint(self.min_size, self.max_size + 1, ()))
+        top = int(torch.randint(0, image.shape[0] - self.max_size + 1, ()))
+        return side, side, top, int(torch.randint(0, image.shape[1] - self.max_size + 1, ()))
+
+
+class InitKeepsNothing(RandomCrops):
+    def __init__(self, base, min_size, max_size):
+        pass
+
+
 class RaisesAShapeError(RandomCrops):
     def __getitem__(self, index):
         image, label = self.base[index]
@@ -545,6 +599,10 @@ class RaisesAShapeError(RandomCrops):
         (WithAChannel, r"is a tensor of shape \(1, \d, \d\), but should be a 2-D tensor"),
         (ChangesTheBase, r"RandomCrops\(base, 3, 6\)\[0\] changed base\[0\].s image in place"),
         (RandintWithoutSize, r"raised TypeError.*\nHint: torch.randint needs a size"),
+        (RowsSlicedTwice, r"is \dx9: it keeps the image's whole width.*\nHint: slice both dimensions in one index"),
+        (SideFromMinPlusOne, r"never gives crops of side min_size = 3.*\nHint: draw the side from self.min_size"),
+        (PlaceForTheLargestSide, r"crops of side 3 never reach the bottom or the right edge of the image, though"),
+        (InitKeepsNothing, r"raised AttributeError.*\nHint: __init__ keeps, as attributes of self"),
         (RaisesAShapeError, r"(?s)raised RuntimeError.*Hint: .*two tensors' shapes.*The error itself: RuntimeError"),
     ],
     ids=lambda v: getattr(v, "__name__", "message"),

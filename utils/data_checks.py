@@ -74,6 +74,13 @@ def write_folder(root):
 
 
 ITEM_CAUSES = [
+    (
+        TypeError,
+        "'PosixPath' and 'int'",
+        "self.items[index] is (file name, label), in that order: name, label = self.items[index].",
+    ),
+    (TypeError, "'PosixPath' and 'str'", "self.root is a Path: join it to a file name with /, self.root / name."),
+    (TypeError, "'WindowsPath' and 'str'", "self.root is a Path: join it to a file name with /, self.root / name."),
     (IndexError, "", "indices run from 0 to len - 1: look up self.items[index] itself, not index + 1."),
     (
         FileNotFoundError,
@@ -126,15 +133,26 @@ def check_dataset(Digits):
     )
 
 
-LEN_CAUSES = [
-    (TypeError, "has no len", "define __len__(self): it returns the number of items, an int."),
-    (TypeError, "NoneType", "__len__ must `return` the number of items: without return it gives None."),
-    (TypeError, "cannot be interpreted as an integer", "__len__ returns an int: the number of items."),
-]
+def len_causes(dataset):
+    """Returns the causes of the usual errors of len(dataset), for _run."""
+    return [
+        (
+            TypeError,
+            f"object of type '{type(dataset).__name__}' has no len()",
+            "define __len__(self): it returns the number of items, an int.",
+        ),
+        (TypeError, "NoneType", "__len__ must `return` the number of items: without return it gives None."),
+        (TypeError, "cannot be interpreted as an integer", "__len__ returns an int: the number of items."),
+        (
+            AttributeError,
+            "object has no attribute",
+            "__init__ keeps, as attributes of self, what the other methods use (self.base = base, ...).",
+        ),
+    ]
 
 
 def _check_length(dataset, n):
-    length = _run("len(Digits(root))", "the number of items", lambda: len(dataset), LEN_CAUSES)
+    length = _run("len(Digits(root))", "the number of items", lambda: len(dataset), len_causes(dataset))
     if length == n + 1:
         checks.fail(
             f"len(Digits(root)) is {length}, but the folder's labels.csv lists {n} items: it counts every file in "
@@ -371,12 +389,14 @@ def check_loader(loader, train_set, pin_memory, seed):
 
 def _check_order(loader, generator, train_set, pin_memory):
     state = generator.get_state()
+    causes = [(RuntimeError, "device type for generator", "shuffle on the CPU: torch.Generator(), on no device.")]
     try:
-        epoch1, epoch2 = list(loader.batch_sampler), list(loader.batch_sampler)
+        epoch1 = _run("train_loader's shuffling", "an epoch's order", lambda: list(loader.batch_sampler), causes)
+        epoch2 = list(loader.batch_sampler)
         generator.set_state(state)
         again = list(loader.batch_sampler)
         generator.set_state(state)
-        x, y = _run("next(iter(train_loader))", "a batch (images, labels)", lambda: next(iter(loader)))
+        x, y = _run("next(iter(train_loader))", "a batch (images, labels)", lambda: next(iter(loader)), causes)
     finally:
         generator.set_state(state)
     n = len(train_set)
@@ -404,7 +424,7 @@ def _check_order(loader, generator, train_set, pin_memory):
 HEIGHT, WIDTH = 7, 9  # the base images: not square, so that height and width cannot be confused
 BASE_LABELS = [6, 3, 8, 0, 5]  # never the item's index
 MIN_SIZE, MAX_SIZE = 3, 6
-DRAWS = 40  # draws of each item: every side and every edge shows up (a miss has a chance below 1e-15)
+DRAWS = 100  # draws of each item: every side, and every edge for each side, shows up (a miss: a chance below 1e-6)
 
 
 class Images(Dataset):
@@ -434,6 +454,11 @@ CROP_CAUSES = [
     ),
     (ValueError, "unpack", "base[index] is one pair (image, label)."),
     (IndexError, "", "item index of RandomCrops is item index of base."),
+    (
+        AttributeError,
+        "object has no attribute",
+        "__init__ keeps, as attributes of self, what __getitem__ uses: self.base = base, and the two sizes.",
+    ),
 ]
 
 
@@ -449,7 +474,7 @@ def check_random_crops(RandomCrops, pad_collate, blank):
     kept = [image.clone() for image in base.images]
     with checks.running("RandomCrops(base, 3, 6)", expected="a Dataset"):
         crops = RandomCrops(base, MIN_SIZE, MAX_SIZE)
-    length = _run("len(RandomCrops(base, 3, 6))", "len(base)", lambda: len(crops), LEN_CAUSES)
+    length = _run("len(RandomCrops(base, 3, 6))", "len(base)", lambda: len(crops), len_causes(crops))
     if length != len(base):
         checks.fail(f"len(RandomCrops(base, 3, 6)) is {length}, but base has {len(base)} items.", "len(self.base).")
     _check_no_own_generator(crops)
@@ -513,6 +538,12 @@ def _locate(crop, image, where):
     if not isinstance(crop, torch.Tensor) or crop.dim() != 2:
         checks.fail(f"the crop of {where} is {_describe(crop)}, but should be a 2-D tensor, a part of the image.")
     height, width = crop.shape
+    if height != width and width == WIDTH:
+        checks.fail(
+            f"the crop of {where} is {height}x{width}: it keeps the image's whole width.",
+            "slice both dimensions in one index, image[top : top + side, left : left + side] (image[a:b][c:d] "
+            "slices the rows twice).",
+        )
     if height != width:
         checks.fail(
             f"the crop of {where} is {height}x{width}, not square.",
@@ -553,7 +584,11 @@ def _check_variety(places):
             "torch.randint(low, high, ()) never returns high itself: draw the side up to self.max_size + 1.",
         )
     if MIN_SIZE not in sides:
-        checks.fail(f"RandomCrops never gives crops of side min_size = {MIN_SIZE} (sides seen: {sorted(sides)}).")
+        checks.fail(
+            f"RandomCrops never gives crops of side min_size = {MIN_SIZE} (sides seen: {sorted(sides)}).",
+            "draw the side from self.min_size to self.max_size, both included: "
+            "torch.randint(self.min_size, self.max_size + 1, ()).",
+        )
     if all(top == 0 and left == 0 for _, _, top, left in places):
         checks.fail(
             "RandomCrops always crops the top-left corner.", "draw the place too: a random top and a random left."
@@ -571,6 +606,14 @@ def _check_variety(places):
             "torch.randint(low, high, ()) never returns high: the top runs from 0 to height - side included, "
             "so draw it with torch.randint(0, height - side + 1, ()); the same for the left with the width.",
         )
+    for side in sorted(sides):
+        at_side = [(top, left) for _, s, top, left in places if s == side]
+        if not any(top + side == HEIGHT for top, _ in at_side) or not any(left + side == WIDTH for _, left in at_side):
+            checks.fail(
+                f"crops of side {side} never reach the bottom or the right edge of the image, though they fit there.",
+                "the place depends on this crop's side: the top runs from 0 to height - side, the left from 0 to "
+                "width - side.",
+            )
 
 
 COLLATE_SHAPES = [(3, 5), (6, 2), (4, 4), (2, 7)]  # the largest height is 6, the largest width 7
