@@ -1,6 +1,8 @@
 """PyTorch's classic errors get the course's lesson (utils/errors.py): in checkers, and under a cell's traceback."""
 
+import contextlib
 import hashlib
+import io
 import re
 import warnings
 
@@ -215,3 +217,17 @@ def test_a_backend_missing_from_the_build_gets_the_gloo_lesson():
         warnings.simplefilter("ignore", UserWarning)  # "Attempted to get default timeout for nccl backend"
         error = raised(lambda: torch.distributed.init_process_group("nccl", store=store, rank=0, world_size=1))
     assert 'backend = "nccl" if device.type == "cuda" else "gloo"' in errors.lesson_for(error)
+
+
+def test_a_visdom_client_without_a_server_gets_its_lesson():
+    """Notebook 08's: visdom's own client (raise_exceptions=True) made where no server listens."""
+    from visdom import Visdom
+
+    from tools.ports import free_port
+
+    def make_client():
+        return Visdom(server="http://127.0.0.1", port=free_port(), raise_exceptions=True, use_incoming_socket=False)
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):  # visdom's own prints
+        error = raised(make_client)
+    assert "python3 course.py visdom" in errors.lesson_for(error)

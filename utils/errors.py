@@ -259,6 +259,12 @@ LESSONS = [
         "a collective (dist.all_reduce, ...) got None instead of a tensor: a parameter's .grad stays None until "
         "loss.backward() has run on this rank.",
     ),
+    (
+        "ConnectionError",
+        r"Error connecting to Visdom server",
+        "no Visdom server answers at that address and port: start one (`python3 course.py visdom`) and use the port "
+        "it prints. In notebook 08, `live.connect` checks first, and plots inline when no server answers.",
+    ),
 ]
 
 
