@@ -87,6 +87,8 @@ class Classroom:
 def room():
     base = Path(tempfile.mkdtemp(prefix="classroom-test-"))
     base.chmod(0o755)  # the homes are inside: students must pass through
+    # The classroom closes most of the course folder to other users; the test gives the modes back afterwards.
+    modes = {path: path.stat().st_mode for path in ROOT.iterdir() if not path.is_symlink()}
     room = Classroom(base)
     try:
         room.wait_for(r"JupyterHub: http://127\.0\.0\.1:\d+/ for 3 students", 180)
@@ -104,6 +106,9 @@ def room():
             users.remove_user(name, GROUP)
         users.remove_group(GROUP)
         shutil.rmtree(base, ignore_errors=True)
+        for path, mode in modes.items():
+            if path.exists() and path.stat().st_mode != mode:
+                path.chmod(mode)
 
 
 def test_students_log_in_with_their_own_password_only_and_the_instructor_is_admin(room):
