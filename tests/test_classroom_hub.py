@@ -83,12 +83,27 @@ class Classroom:
         return {users.account(n).pw_uid for n in (A, B, C, TEACHER) if users.account(n)}
 
 
+def open_the_way(folder):
+    """Returns {folder: mode} for each parent of `folder` that other users could not pass through (no x for others),
+    after giving it search permission (o+x: pass through, not list). A clone under /root (mode 0700) is the case:
+    a real class runs from a shared folder such as /opt (the README says so), but CI may clone anywhere, and the
+    students' servers must reach the course's Python and utils/. The test gives the modes back afterwards."""
+    opened = {}
+    for parent in [folder, *folder.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            opened[parent] = mode
+            parent.chmod(mode | 0o001)
+    return opened
+
+
 @pytest.fixture(scope="module")
 def room():
     base = Path(tempfile.mkdtemp(prefix="classroom-test-"))
     base.chmod(0o755)  # the homes are inside: students must pass through
     # The classroom closes most of the course folder to other users; the test gives the modes back afterwards.
     modes = {path: path.stat().st_mode for path in ROOT.iterdir() if not path.is_symlink()}
+    modes.update(open_the_way(ROOT))
     room = Classroom(base)
     try:
         room.wait_for(r"JupyterHub: http://127\.0\.0\.1:\d+/ for 3 students", 180)
