@@ -2,11 +2,16 @@
 """The course's one entry point. Standard library only: it runs before anything is installed.
 
     python3 course.py start      set up (first time only) and open JupyterLab on the course, on 127.0.0.1
+                                 (--lang ko: on the Korean edition, notebooks/ko, with JupyterLab in Korean)
     python3 course.py test       set up (first time only) and run the whole test suite
     python3 course.py students   regenerate notebooks/ (student versions) from solutions/
     python3 course.py refresh    re-execute solutions/ to refresh their stored outputs, then regenerate notebooks/
     python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
-    python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline)
+    python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline;
+                                 --lang ko: the Korean edition's, into build/slides/ko/)
+    python3 course.py translate  build the Korean edition (solutions/ko, notebooks/ko, README.ko.md) from the English
+                                 source and i18n/ko/*.po; --update first brings the catalogs in step with the source,
+                                 --check lists what is missing, fuzzy or stale (see CONTRIBUTING.md, Translations)
     python3 course.py classroom  (root) the course on JupyterHub for a class: --roster class.csv (see README, Classroom)
     python3 course.py grade      (root) collect and grade every student's notebooks with the course's checks
     python3 course.py setup      only create or update the virtual environment in .venv/
@@ -44,6 +49,10 @@ COURSE_FOLDERS = ("notebooks", "solutions")  # what `start` copies into the work
 # JupyterLab settings for every user of the venv (a user's own choice in Settings still wins): no pop-up asking
 # to fetch Jupyter's news, which covers the page, and no update check, which would reach the internet.
 LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+# The translated editions `start --lang` serves: their notebooks' folder, and JupyterLab's language pack locale
+# (jupyterlab-language-pack-ko-KR, pinned in requirements.txt), turned on for that start only.
+EDITIONS = {"ko": {"folder": "notebooks/ko", "locale": "ko_KR"}}
+LOCALE_SETTING = "@jupyterlab/translation-extension:plugin"
 
 
 def venv_python():
@@ -244,9 +253,39 @@ def wait_for_port(proc, port_file, stopping, seconds=30):
     return None
 
 
-def start_jupyterlab(python, args, env, work):
-    """Returns the running JupyterLab process, serving the working copy on 127.0.0.1 only."""
+def language_option(args):
+    """Returns (language, the other arguments) for `start [--lang ko] ...`; "en" when none is asked for."""
+    args = list(args)
+    if "--lang" not in args:
+        return "en", args
+    at = args.index("--lang")
+    lang = args[at + 1] if at + 1 < len(args) else ""
+    if lang not in ("en", *EDITIONS):
+        say(f"unknown --lang {lang!r}: the course is in English (en) and in {', '.join(EDITIONS)}.")
+        sys.exit(2)
+    return lang, args[:at] + args[at + 2 :]
+
+
+def lab_settings_for(lang, folder):
+    """Returns the JupyterLab app settings folder for a start in `lang` (None for English): the venv's own overrides
+    (LAB_SETTINGS) copied into `folder`, plus the language pack's locale, so that only this start is translated."""
+    if lang == "en":
+        return None
+    shared = VENV / "share" / "jupyter" / "lab" / "settings"
+    target = Path(folder) / "lab-settings"
+    if shared.is_dir():
+        shutil.copytree(shared, target, dirs_exist_ok=True)
+    overrides = target / "overrides.d" / f"pytorch-course-{lang}.json"
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(json.dumps({LOCALE_SETTING: {"locale": EDITIONS[lang]["locale"]}}, indent=2) + "\n")
+    return target
+
+
+def start_jupyterlab(python, args, env, work, lang="en", settings=None):
+    """Returns the running JupyterLab process, serving the working copy on 127.0.0.1 only (on the edition of `lang`,
+    with JupyterLab's app settings from `settings` when given)."""
     say("starting JupyterLab on http://127.0.0.1 (Ctrl+C stops JupyterLab and Visdom) ...")
+    folder = EDITIONS[lang]["folder"] if lang in EDITIONS else "notebooks"
     cmd = [
         python,
         "-m",
@@ -254,7 +293,8 @@ def start_jupyterlab(python, args, env, work):
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={work}",
         "--ServerApp.answer_yes=True",  # a Ctrl+C that reaches it directly stops it without a question
-        "--LabApp.default_url=/lab/tree/notebooks",
+        f"--LabApp.default_url=/lab/tree/{folder}",
+        *([f"--LabApp.app_settings_dir={settings}"] if settings else []),
         *args,
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -303,10 +343,15 @@ def start(python, args):
     stop_signal = []
     for sig in stop_signals():
         signal.signal(sig, lambda signum, frame: stop_signal.append(signum))
+    lang, args = language_option(args)
+    if lang in EDITIONS and not (ROOT / EDITIONS[lang]["folder"]).is_dir():
+        say(f"no {lang} edition yet ({EDITIONS[lang]['folder']}/): build it with `python3 course.py translate`.")
+        return 1
     work = work_dir()
     prepare_working_copy(work)
     jupyter = relays = None
     with tempfile.TemporaryDirectory() as tmp:
+        settings = lab_settings_for(lang, tmp)
         port_file = Path(tmp) / "visdom-port"
         visdom = start_visdom(python, port_file)
         relays = [Relay(visdom.stdout, sys.stdout)]
@@ -318,7 +363,7 @@ def start(python, args):
             elif not stop_signal:
                 say("the Visdom server did not start (see above): notebook 08 will plot inline instead.")
             if not stop_signal:
-                jupyter = start_jupyterlab(python, args, env, work)
+                jupyter = start_jupyterlab(python, args, env, work, lang, settings)
                 relays.append(Relay(jupyter.stderr, sys.stderr))
                 while jupyter.poll() is None and not stop_signal:
                     time.sleep(0.2)
@@ -414,6 +459,7 @@ COMMANDS = {
     "refresh": (True, run_tool("refresh_outputs")),
     "visdom": (True, run_visdom),
     "slides": (True, run_tool("slides")),
+    "translate": (True, run_tool("i18n")),
     "classroom": (True, run_until_stopped("classroom")),
     "grade": (True, run_until_stopped("classroom.grade")),
     "setup": (True, lambda python, args: 0),

@@ -3,6 +3,9 @@
     python course.py refresh                     all of solutions/, then regenerate notebooks/ (theirs only)
     python course.py refresh 01_raw_tensors      only the notebooks whose names start with that
 
+Then the translated editions follow (tools/i18n): the catalogs are updated from the new English source, and the
+refreshed notebooks' translations (solutions/<lang>/, executed, and notebooks/<lang>/) are rebuilt.
+
 Runs in the same kernel environment as the tests (tools/kernel_env.py), so the stored outputs are the
 ones nbval will compare against. Volatile metadata (timings, widget state, papermill's records) is dropped,
 and execution counts come out as 1..n. Before running, tools/notebook_frame.py puts the Colab cell and the
@@ -74,7 +77,21 @@ def main(argv):
         execute(nb, path.parent)
         nbformat.write(strip_volatile(nb), path)
         print(f"refreshed {path.relative_to(student_version.ROOT)} in {time.perf_counter() - start:.1f} s")
-    return student_version.main([], only={p.name for p in paths})  # the student versions of these notebooks
+    status = student_version.main([], only={p.name for p in paths})  # the student versions of these notebooks
+    return status or translate_editions(prefixes)
+
+
+def translate_editions(prefixes):
+    """Updates every language's catalogs from the English source, then rebuilds the refreshed notebooks' editions."""
+    from tools.i18n import LANGUAGES, edition
+    from tools.i18n import __main__ as translate
+
+    for lang in LANGUAGES:
+        changed = translate.update(lang)
+        if changed:
+            print(f"updated i18n/{lang}/ catalogs: {', '.join(changed)} (translate what is new or fuzzy)")
+        edition.build(lang, prefixes, say=print)
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
     python course.py slides 03 05         only the notebooks whose names start with 03 or 05
     python -m tools.slides --stage-assets fetch reveal.js and co. from the npm registry (set-up does it)
     python -m tools.slides --check-assets exit 1 if they are not staged
+    python course.py slides --lang ko     the Korean edition's decks (solutions/ko, notebooks/ko), into build/slides/ko/
 
 Which cell goes on which slide is in each notebook's metadata (tools/notebook_frame.py sets it at refresh).
 For the deck, markdown cells are also cut at their `##`/`###` headings (the last cell's Summary, Exercises
@@ -58,6 +59,15 @@ URLS = {  # relative to a deck in build/slides/<folder>/
 TEMPLATES = Path(__file__).resolve().parent / "slides_template"
 STUB = re.compile(r"^(?P<indent>[ \t]*)raise NotImplementedError\(['\"]Exercise \d+ is not done yet.*$", re.MULTILINE)
 HEADING = re.compile(r"^(?=#{2,3} |\*\*Prerequisites)", re.MULTILINE)  # where a deck cuts a markdown cell
+# The index page's fixed texts (a translated edition's come from its catalog, i18n/<lang>/slides.po)
+INDEX_TEXTS = {
+    "title": "Course slides",
+    "heading": "Slide decks",
+    "help": "<kbd>&rarr;</kbd> or <kbd>Space</kbd> walks every slide (a long one scrolls first), <kbd>&larr;</kbd> "
+    "goes back; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the speaker view.",
+    "solutions": "solutions",
+    "notebooks": "student version",
+}
 
 
 def package_folder(spec):
@@ -153,8 +163,12 @@ def exporter():
     )
 
 
-def build(out=BUILD, prefixes=(), cache=ASSET_CACHE):
-    """Returns the paths of the decks written under `out` (and out/index.html), for notebooks matching `prefixes`."""
+def build(out=BUILD, prefixes=(), cache=ASSET_CACHE, decks=DECKS, translate=None, lang="en"):
+    """Returns the paths of the decks written under `out` (and out/index.html), for notebooks matching `prefixes`.
+
+    A translated edition passes its `lang`, its own `decks` ({build folder: source folder}) and `translate` (for the
+    index's texts).
+    """
     import nbformat
 
     if assets_missing(cache):
@@ -165,7 +179,7 @@ def build(out=BUILD, prefixes=(), cache=ASSET_CACHE):
     out = Path(out)
     shutil.copytree(cache, out / "assets", dirs_exist_ok=True)
     export, written = exporter(), []
-    for folder, source in DECKS.items():
+    for folder, source in decks.items():
         for path in sorted(source.glob("*.ipynb")):
             if prefixes and not any(path.name.startswith(p) for p in prefixes):
                 continue
@@ -175,29 +189,30 @@ def build(out=BUILD, prefixes=(), cache=ASSET_CACHE):
             deck.parent.mkdir(parents=True, exist_ok=True)
             deck.write_text(body, encoding="utf-8")
             written.append(deck)
-    write_index(out)
+    write_index(out, decks, translate, lang)
     return written
 
 
-def write_index(out):
+def write_index(out, decks=DECKS, translate=None, lang="en"):
     """Writes out/index.html: one line per notebook whose decks are in `out`, linking its solutions and student deck."""
     import nbformat
 
+    text = {key: (translate or str)(value) for key, value in INDEX_TEXTS.items()}
     items = []
-    for path in sorted(DECKS["solutions"].glob("*.ipynb")):
+    for path in sorted(decks["solutions"].glob("*.ipynb")):
         links = [
-            f'<a href="{folder}/{path.stem}.slides.html">{label}</a>'
-            for folder, label in (("solutions", "solutions"), ("notebooks", "student version"))
+            f'<a href="{folder}/{path.stem}.slides.html">{text[folder]}</a>'
+            for folder in ("solutions", "notebooks")
             if (Path(out) / folder / f"{path.stem}.slides.html").is_file()
         ]
         if links:
             title = deck_notebook(nbformat.read(path, as_version=4), student=False).metadata.get("title", path.stem)
             items.append(f"<li>{html.escape(title)}: {' · '.join(links)}</li>")
     (Path(out) / "index.html").write_text(
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Course slides</title></head>\n'
-        "<body><h1>Slide decks</h1>\n<p><kbd>&rarr;</kbd> or <kbd>Space</kbd> walks every slide (a long one "
-        "scrolls first), <kbd>&larr;</kbd> goes back; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the "
-        "speaker view.</p>\n<ul>\n" + "\n".join(items) + "\n</ul></body></html>\n",
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{text['title']}</title></head>\n<body><h1>{text['heading']}</h1>\n<p>{text['help']}</p>\n<ul>\n"
+        + "\n".join(items)
+        + "\n</ul></body></html>\n",
         encoding="utf-8",
     )
 
@@ -216,16 +231,25 @@ def main(argv):
                 else "[course] slide assets: already in place."
             )
             return 0
-        decks = build(prefixes=[a for a in argv if not a.startswith("-")])
+        lang = argv[argv.index("--lang") + 1] if "--lang" in argv else "en"
+        prefixes = [a for a in argv if not a.startswith("-") and a != lang]
+        if lang == "en":
+            decks = build(prefixes=prefixes)
+        else:  # a translated edition (tools/i18n): its decks and index in build/slides/<lang>/
+            from tools.i18n import edition
+
+            folders, translate = edition.deck_folders(lang), edition.slide_texts(lang)
+            decks = build(BUILD / lang, prefixes, decks=folders, translate=translate, lang=lang)
     except npm_assets.AssetsUnavailable as error:
         print(f"[course] warning: {error}")
         return 1
     if not decks:
         print("no notebook matches", argv)
         return 1
+    index = decks[0].parent.parent / "index.html"
     print(
-        f"[course] {len(decks)} slide deck(s) in {BUILD.relative_to(ROOT)}/: open "
-        f"{(BUILD / 'index.html').relative_to(ROOT)} in a browser."
+        f"[course] {len(decks)} slide deck(s) in {index.parent.relative_to(ROOT)}/: open "
+        f"{index.relative_to(ROOT)} in a browser."
     )
     return 0
 

@@ -81,26 +81,36 @@ def _comment(indent, text):
     return textwrap.wrap(text, WIDTH, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ")
 
 
-def stub(region, choices=()):
-    """Returns the lines that stand in for a solution region in the student notebook."""
+def _unchanged(text):
+    return text
+
+
+def stub(region, choices=(), translate=_unchanged):
+    """Returns the lines that stand in for a solution region in the student notebook.
+
+    `translate` turns each English text into the notebook's language (the translated editions, tools/i18n)."""
     indent, number, task = region["indent"], region["number"], (region["task"] or "").rstrip(".")
     if region["kind"] == "Question":
         name = region["answer"]
-        letters = ", ".join(f'"{c}"' for c in choices) or 'such as "a"'
-        return [f"{indent}{name} = None  # Question {number}: your answer, one letter: {letters}"]
+        letters = ", ".join(f'"{c}"' for c in choices) or translate('such as "a"')
+        comment = f"Question {number}: your answer, one letter: {letters}"
+        return [f"{indent}{name} = None  # {translate(comment)}"]
     if region["kind"] == "Challenge":
         message = (
             f"The challenge is not attempted yet: {task}. It is optional: replace this raise with your code, "
             "then run this cell and the next."
         )
-        return [*_comment(indent, f"Challenge: {task}."), *_wrapped_call(indent, "raise NotImplementedError", message)]
+        return [
+            *_comment(indent, translate(f"Challenge: {task}.")),
+            *_wrapped_call(indent, "raise NotImplementedError", translate(message)),
+        ]
     message = (
         f"Exercise {number} is not done yet: {task}. Replace this raise with your code, run this cell, "
         "then the cells after it."
     )
     return [
-        *_comment(indent, f"Exercise {number}: {task}."),
-        *_wrapped_call(indent, "raise NotImplementedError", message),
+        *_comment(indent, translate(f"Exercise {number}: {task}.")),
+        *_wrapped_call(indent, "raise NotImplementedError", translate(message)),
     ]
 
 
@@ -229,12 +239,13 @@ def _course_metadata(nb, found):
     return roles
 
 
-def student_notebook(nb, filled=(), name="notebook"):
+def student_notebook(nb, filled=(), name="notebook", translate=_unchanged, source=None):
     """Returns a student copy of `nb`: regions of exercises not in `filled` stubbed, their cells' outputs cleared.
 
     `filled` keeps the solution of those exercise numbers (the tests use it to play a student who has done
     exercises 1..k); questions and the challenge are always stubbed, quiz keys always sealed. Execution counts
-    are cleared everywhere: students run the notebook afresh.
+    are cleared everywhere: students run the notebook afresh. A translated edition passes `translate` (for the
+    stubs' texts and the sealed keys' comment) and `source`, the notebook's path (default solutions/<name>).
     """
     filled = set(filled)
     out = copy.deepcopy(nb)
@@ -248,7 +259,8 @@ def student_notebook(nb, filled=(), name="notebook"):
             continue
         if index in keys:
             target, key = keys[index]
-            cell.source = key.sealed_source(target)
+            comment, _, code = key.sealed_source(target).partition("\n")
+            cell.source = translate(comment) + "\n" + code
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
         parts = split_regions(cell.source, f"{name}, cell {index}")
         has_region = any(isinstance(p, dict) for p in parts)
@@ -259,7 +271,8 @@ def student_notebook(nb, filled=(), name="notebook"):
             elif part["kind"] == "Exercise" and part["number"] in filled:
                 lines.extend(part["lines"])
             else:
-                lines.extend(stub(part, choices.get(part["number"], ()) if part["kind"] == "Question" else ()))
+                choices_of = choices.get(part["number"], ()) if part["kind"] == "Question" else ()
+                lines.extend(stub(part, choices_of, translate))
         cell.source = "\n".join(lines)
         cell.execution_count = None
         if index in roles:
@@ -269,7 +282,7 @@ def student_notebook(nb, filled=(), name="notebook"):
         for output in cell.outputs:
             if "execution_count" in output:
                 output["execution_count"] = None
-    out.metadata.setdefault("course", {})["generated_from"] = f"solutions/{name}"
+    out.metadata.setdefault("course", {})["generated_from"] = source or f"solutions/{name}"
     return out
 
 

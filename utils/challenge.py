@@ -15,7 +15,7 @@ student's code.
 
 import math
 
-from utils import checks
+from utils import checks, i18n
 
 
 def _show(value, unit):
@@ -32,12 +32,13 @@ def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
         with checks.running("your challenge attempt"):
             result = run()
     except NotImplementedError as error:
-        if "challenge is not attempted" not in str(error):
+        if "challenge is not attempted" not in i18n.english(str(error)):  # a translated stub reads in English too
             raise  # an exercise the attempt relies on is not done: its own message says which
         print(f"Challenge (optional): not attempted yet. The target: {goal}.")
         return
     with checks.running("measuring your challenge attempt"):
         value = float(measure(result))
+    unit = i18n.translate(unit) if unit != "%" else unit  # " iterations", in the course language in use
     bound = "at least" if higher_is_better else "at most"
     reached = value >= target if higher_is_better else value <= target
     if reached:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from utils import errors
+from utils import errors, i18n
 
 
 class CheckFailed(AssertionError):
@@ -25,7 +25,11 @@ class CheckFailed(AssertionError):
 
     In Jupyter it shows as its message alone, without the frames of the checker that raised it (IPython calls
     `_render_traceback_` when an exception has one); elsewhere (pytest, a script) it has a normal traceback.
+    The message is in the course language in use (utils/i18n.py: English unless a translated notebook chose one).
     """
+
+    def __init__(self, message="", *args):
+        super().__init__(i18n.translate(message), *args)
 
     def _render_traceback_(self):
         lines = str(self).splitlines() or [""]
@@ -97,8 +101,9 @@ def compare(name, got, expected, tol=1e-5, hint="", against="the reference"):
             f"\n  largest difference{at}: expected {b[where]:.6g}, got {a[where]:.6g}",
             hint,
         )
-    shape = f", shape {tuple(a.shape)}" if a.shape else ""
-    return f"{name} matches {against} (relative error below {tol:.0e}{shape})"
+    if a.shape:
+        return f"{name} matches {against} (relative error below {tol:.0e}, shape {tuple(a.shape)})"
+    return f"{name} matches {against} (relative error below {tol:.0e})"
 
 
 def _below(name, value, bound, hint):

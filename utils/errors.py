@@ -10,6 +10,8 @@ PyTorch's own message kept above it. Importing this module changes nothing.
 
 import re
 
+from utils import i18n
+
 # (exception class name or "", a pattern of its message, the lesson). The first match wins.
 LESSONS = [
     (
@@ -281,8 +283,9 @@ def _show_with_lesson(shell, etype, value, tb, tb_offset=None):
     """IPython's handler for errors in cells: the usual traceback, with the lesson added as its last note."""
     lesson = lesson_for(value)
     notes = getattr(value, "__notes__", [])
-    if lesson and not any(note.startswith("Course note:") for note in notes):
-        value.add_note(f"Course note: {lesson}")
+    note = i18n.translate(f"Course note: {lesson}")  # in the course language in use (utils/i18n.py)
+    if lesson and note not in notes:
+        value.add_note(note)
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
