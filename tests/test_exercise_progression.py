@@ -5,7 +5,8 @@ exactly at the next exercise (its own cell, or the check right after it) with `N
 is not done yet`. The test then writes exercise k's solution into its cells, runs them again from the first
 one, and goes on. At the end every exercise was met once, in order; nothing else stopped the run; the concept
 questions, left unanswered, and the challenge, left unattempted, did not stop it either, and the recap lists
-the questions still open. (With everything written, the solutions notebook itself runs under nbval.)
+the questions still open. (With everything written, the solutions notebook itself runs under nbval.) The Korean
+edition (solutions/ko/, notebooks/ko/) is walked the same way, its messages read back into English (utils/i18n.py).
 """
 
 import re
@@ -15,6 +16,10 @@ import pytest
 from tests import nbrun
 from tools import notebook_walk
 from tools import student_version as sv
+from tools.i18n import catalogs
+from utils import i18n
+
+EDITIONS = sorted((nbrun.SOLUTIONS / "ko").glob("*.ipynb"))  # the Korean edition, walked like the English one
 
 
 def exercise_cells(nb, number):
@@ -28,20 +33,25 @@ def next_code_cell(nb, index):
     return next(i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code")
 
 
-@pytest.mark.parametrize("path", nbrun.solution_paths(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", nbrun.solution_paths() + EDITIONS, ids=lambda p: p.stem + ("-" + p.parent.name if p in EDITIONS else "")
+)
 def test_a_student_stops_at_each_exercise_in_turn_and_reaches_the_end(path):
     solution = nbrun.read(path)
     total = len(sv.exercise_numbers(solution))
-    student = sv.student_notebook(solution, name=path.name)
+    translator = catalogs.translator(path.parent.name) if path in EDITIONS else i18n.Translator([])
+    english = translator.reverse().translate  # a translated notebook's messages, read back in English
+    student = sv.student_notebook(solution, name=path.name, translate=translator.translate)
+    folder = nbrun.STUDENTS / path.parent.name if path in EDITIONS else nbrun.STUDENTS
     done, index, stops = 0, 0, []
-    with notebook_walk.Walk(student, nbrun.STUDENTS) as walk:
+    with notebook_walk.Walk(student, folder) as walk:
         while index < len(student.cells):
             error = walk.run(index)
             if error is None:
                 index += 1
                 continue
             expected = f"Exercise {done + 1} is not done yet"
-            assert error.ename == "NotImplementedError" and expected in error.evalue, (
+            assert error.ename == "NotImplementedError" and expected in english(error.evalue), (
                 f"{path.name}: cell {index} stopped with {error.text!r}; only exercise {done + 1}'s stub may stop "
                 f"the run here (exercises done: {done})"
             )
@@ -50,11 +60,13 @@ def test_a_student_stops_at_each_exercise_in_turn_and_reaches_the_end(path):
             assert index in allowed, f"{path.name}: exercise {done + 1} stopped the run in cell {index}, not {allowed}"
             stops.append(index)
             done += 1
-            written = sv.student_notebook(solution, filled=range(1, done + 1), name=path.name)
+            written = sv.student_notebook(
+                solution, filled=range(1, done + 1), name=path.name, translate=translator.translate
+            )
             for i in cells:
                 student.cells[i].source = written.cells[i].source
             index = cells[0]  # the student runs the exercise's cells again, then the ones after them
-        printed = "".join(walk.text(i) for i in range(len(student.cells)))
+        printed = english("".join(walk.text(i) for i in range(len(student.cells))))
     assert done == total, f"{path.name}: the run met {done} of {total} exercises (stops at cells {stops})"
     assert "check passed" in printed and "CheckFailed" not in printed
     questions = sv.question_numbers(solution)
