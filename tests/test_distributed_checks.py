@@ -162,9 +162,9 @@ GRADIENT_MISTAKES = {
     "weights_reduced": "data_parallel_gradients changed the weights themselves.",
     "stepped": "data_parallel_gradients changed the weights themselves.",
     "world_size_written": "The number of ranks is written as a number in your function.",
-    "no_backward": "raised TypeError on rank 0 (and an error on rank 1) instead of averaging the gradients.\n  at line",
+    "no_backward": "raised TypeError on rank 0 (the same on rank 1) instead of averaging the gradients.\n  at line",
     "model_never_run": "On rank 0, data_parallel_gradients never ran the model.",
-    "float32_inputs": "raised RuntimeError on rank 0 (and an error on rank 1) instead of averaging the gradients.",
+    "float32_inputs": "raised RuntimeError on rank 0 (the same on rank 1) instead of averaging the gradients.",
 }
 
 

@@ -62,13 +62,14 @@ def raise_rank_errors(results, call, expected, cause=""):
     primary = [r for r, e in errors.items() if not launch.SECONDARY.search(e["message"])] or list(errors)
     rank, error = primary[0], errors[primary[0]]
     also = [r for r in errors if r != rank]
+    same = all((errors[r]["type"], errors[r]["message"]) == (error["type"], error["message"]) for r in also)
     where = f"\n  at {error['where']}" if error["where"] else ""
     hint = "; ".join(part for part in (cause, error["lesson"]) if part)
     message = " ".join(error["message"].split())
     message = message if len(message) <= 400 else message[:400] + " ..."
     checks.fail(
         f"{call} raised {error['type']} on rank {rank}"
-        + (f" (and an error on rank {', '.join(map(str, also))})" if also else "")
+        + (f" ({'the same' if same else 'and an error'} on rank {', '.join(map(str, also))})" if also else "")
         + f" instead of {expected}.{where}\nThe error itself: {error['type']}"
         + (f": {message}" if message else ""),
         hint,

@@ -18,7 +18,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools import ports
 from utils import checks, errors
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent  # the folder that holds utils/: the ranks import from it
@@ -60,21 +60,7 @@ def work_folder():
     return Path(tempfile.mkdtemp())
 
 
-def free_port():
-    """Returns a port on 127.0.0.1 that is free right now (for torchrun's --rdzv-endpoint)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_is_free(host, port):
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a job that just ended (TIME_WAIT) does not count
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
+free_port = ports.free_port  # a port of 127.0.0.1 free right now: for torchrun's --rdzv-endpoint
 
 
 def _option(command, name):
@@ -113,7 +99,7 @@ def _check_rendezvous_port(command):
         return
     host, _, port = endpoint.rpartition(":")
     if host in ("127.0.0.1", "localhost", "") and port.isdigit() and int(port) > 0:
-        if not _port_is_free("127.0.0.1", int(port)):
+        if not ports.port_is_free(int(port)):
             raise LaunchError(
                 f"The rendezvous port {endpoint} is busy: another job (or another program) already listens there, "
                 "and torchrun would wait for it forever.\n"
