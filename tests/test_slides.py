@@ -1,13 +1,18 @@
-"""The slide decks (tools/slides.py): built for every notebook, offline, and driven in a real browser.
+"""The slide decks (tools/slides.py, tools/lecture.py): built for every notebook, and the lecture's, offline, and
+driven in a real browser.
 
-The decks are built once into a temporary folder. One headless Chromium (Playwright, Debian's chromium) is launched
-for the module, with every request that is not a local file aborted and recorded, and a 1280 x 800 page is reused:
+The decks (and the lecture deck with its lab sheet) are built once into a temporary folder. One headless Chromium
+(Playwright, Debian's chromium) is launched for the module, with every request that is not a local file aborted and
+recorded, and a 1280 x 800 page is reused:
 - each deck opens on its second slide: reveal.js started, the title and the first section are there, MathJax
   typeset the formulas, nothing was asked of the network;
 - → pressed again and again from the first slide (and, separately, Space) walks every slide in document order, shows
   each fragment (a concept's code with its result) on its own key press, scrolls a long slide to its end before
   leaving it, and ends on the last slide;
-- no slide is cut off: each one's box lies inside the view, and one taller than the view scrolls to its bottom.
+- no slide is cut off: each one's box lies inside the view, and one taller than the view scrolls to its bottom;
+- every deck's title slide has speaker notes; every slide of the lecture deck has notes and a planned time, which
+  add up to 75 minutes, and the speaker view (S) shows them with reveal.js's pacing clock; no lecture slide scrolls;
+- the lab sheet prints on one A4 page.
 A synthetic deck with a very tall cell shows that the cut-off measurement can fail.
 """
 
@@ -21,7 +26,7 @@ from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tests import nbrun
-from tools import slides
+from tools import lecture, slides
 
 VIEW = {"width": 1280, "height": 800}
 BROWSER_FLAGS = [
@@ -35,6 +40,8 @@ BROWSER_FLAGS = [
 ]
 DECKS = [(folder, path.stem) for folder in slides.DECKS for path in nbrun.solution_paths()]
 DECK_IDS = [f"{f}/{s}" for f, s in DECKS]
+LECTURE = ("", "lecture")  # build/slides/lecture.slides.html (tools/lecture.py)
+ALL_DECKS, ALL_IDS = [*DECKS, LECTURE], [*DECK_IDS, "lecture"]
 NO_CHROMIUM = "no Chromium: `python3 course.py test` installs it where it can (apt-get)"
 
 # The state a key press can change: where the deck is, which fragments show, how far the slide is scrolled.
@@ -104,11 +111,16 @@ def chromium():
 
 
 def title_of(stem):
+    if stem == "lecture":
+        return lecture.TITLE
     return nbrun.read(nbrun.SOLUTIONS / f"{stem}.ipynb").cells[0].source.splitlines()[0][2:]
 
 
 def first_section(stem):
-    """Returns the text of the notebook's first `## ` heading that a deck shows (the toggle's is skipped)."""
+    """Returns the text of the notebook's first `## ` heading that a deck shows (the toggle's is skipped); for the
+    lecture, the name of its first section after the plan."""
+    if stem == "lecture":
+        return lecture.plan()["sections"][1]["section"]
     for cell in nbrun.read(nbrun.SOLUTIONS / f"{stem}.ipynb").cells:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         if cell.cell_type == "markdown" and cell.source.startswith("## ") and kind != "skip":
@@ -124,6 +136,7 @@ def decks(tmp_path_factory):
             "(it fetches reveal.js & co. from the npm registry with npm, once)"
         )
     out = tmp_path_factory.mktemp("slides")
+    lecture.build(out)
     slides.build(out)
     return out
 
@@ -176,7 +189,7 @@ class Page:
         return self.page.evaluate(STATE)
 
 
-@pytest.fixture(scope="module", params=DECKS, ids=DECK_IDS)
+@pytest.fixture(scope="module", params=ALL_DECKS, ids=ALL_IDS)
 def deck(request, decks):
     """A built deck; module-scoped so that pytest runs each deck's tests one after another, on the page it opened."""
     folder, stem = request.param
@@ -230,15 +243,17 @@ def test_every_notebook_has_a_solutions_deck_and_a_student_deck(decks):
     index = (decks / "index.html").read_text()
     for folder, stem in DECKS:
         assert f'href="{folder}/{stem}.slides.html"' in index
+    for name in ("lecture.slides.html", "lab.html", "lab.md"):
+        assert (decks / name).is_file() and f'href="{name}"' in index, f"the index does not link {name}"
 
 
-@pytest.mark.parametrize("folder, stem", DECKS, ids=DECK_IDS)
+@pytest.mark.parametrize("folder, stem", ALL_DECKS, ids=ALL_IDS)
 def test_a_deck_loads_nothing_from_the_network(decks, folder, stem):
     deck = decks / folder / f"{stem}.slides.html"
     page = BeautifulSoup(deck.read_text(encoding="utf-8"), "html.parser")
     loaded = [t.get("src") for t in page.find_all("script") if t.get("src")]
     loaded += [t.get("href") for t in page.find_all("link") if t.get("href")]
-    loaded += re.findall(r"\"(\.\./assets/[^\"]+)\"", deck.read_text(encoding="utf-8"))  # require.js modules
+    loaded += re.findall(r"\"((?:\.\./)?assets/[^\"]+)\"", deck.read_text(encoding="utf-8"))  # require.js modules
     assert len(loaded) >= 6, loaded
     for url in loaded:
         assert not re.match(r"[a-z]+:", url), f"{deck.name} loads {url} from the network"
@@ -261,7 +276,14 @@ def test_headless_chromium_renders_the_first_slides(deck, page):
     present = [s for s in slides_ if "present" in s.get("class", [])]
     assert len(present) == 1 and slides_.index(present[0]) == 1
     assert first_section(stem) in present[0].get_text(" "), "the second slide is not the first section"
-    prose = "".join(c.source for c in nbrun.read(nbrun.SOLUTIONS / f"{stem}.ipynb").cells if c.cell_type == "markdown")
+    notes = slides_[0].find("aside", class_="notes")
+    assert notes is not None and len(notes.get_text(strip=True)) > 60, "the title slide has no speaker notes"
+    shown = (
+        [c for slide in lecture.plan()["slides"] for _, c, _ in slide["cells"]]
+        if stem == "lecture"
+        else nbrun.read(nbrun.SOLUTIONS / f"{stem}.ipynb").cells
+    )
+    prose = "".join(c.source for c in shown if c.cell_type == "markdown")
     if "$" in prose:
         assert dom.find(class_="mjx-chtml") is not None, "MathJax typeset nothing"
 
@@ -468,3 +490,79 @@ def test_screenshots_of_a_title_a_code_slide_a_long_slide_a_figure_and_a_student
         shot = tmp_path / f"{name}.png"
         shown.screenshot(path=str(shot))
         assert shot.stat().st_size > 15_000, f"the {name} screenshot looks blank"
+
+
+# Each lecture slide's speaker notes, planned seconds (data-timing) and whether it overflows the view.
+LECTURE_SLIDES = """() => Reveal.getSlides().map(s => ({
+  notes: (s.querySelector('aside.notes') || {textContent: ''}).textContent.trim(),
+  timing: Number(s.getAttribute('data-timing') || 0)}))"""
+
+
+def test_every_lecture_slide_has_notes_and_its_planned_time_and_none_scrolls(decks, page):
+    plan = lecture.plan()
+    page.open(decks / "lecture.slides.html")
+    shown = page.page.evaluate(LECTURE_SLIDES)
+    assert len(shown) == len(plan["slides"]) <= lecture.MAX_SLIDES, f"{len(shown)} slides"
+    for number, (slide, planned) in enumerate(zip(shown, plan["slides"]), start=1):
+        assert slide["notes"].startswith("Planned: ") and len(slide["notes"]) > 150, f"slide {number}: no notes"
+        assert slide["timing"] == planned["seconds"], f"slide {number}: data-timing {slide['timing']}"
+    assert sum(s["timing"] for s in shown) == lecture.LECTURE_MINUTES * 60 == 75 * 60
+    assert page.page.evaluate("Reveal.getConfig().defaultTiming") > 0, "the speaker view's pacing clock is off"
+    tall = [
+        f"slide {m['number']} ({m['text']!r}): {m['height']} px"
+        for m in page.page.evaluate(MEASURE)
+        if m["overflow"] > 1
+    ]
+    assert not tall, "lecture slides that would scroll in front of the class:\n" + "\n".join(tall)
+
+
+SPEAKER_NOTES = "document.querySelector('.speaker-controls-notes .value')"
+
+
+def test_the_speaker_view_shows_the_slides_notes_and_the_pacing_clock(decks, page):
+    page.open(decks / "lecture.slides.html", "1/1")
+    with page.context.expect_page() as opened:
+        page.page.keyboard.press("s")
+    speaker = opened.value
+    try:
+        speaker.wait_for_function(f"{SPEAKER_NOTES} && {SPEAKER_NOTES}.textContent.trim().length > 100", timeout=20_000)
+        notes = speaker.evaluate(f"{SPEAKER_NOTES}.textContent.trim()")
+        assert notes.startswith("Planned: ") and "Say:" in notes, notes[:200]
+        pacing = speaker.evaluate("getComputedStyle(document.querySelector('.speaker-controls-time .pacing')).display")
+        assert pacing != "none", "the pacing clock is hidden: no slide timings reached the speaker view"
+    finally:
+        speaker.close()
+    assert page.network == [], "the speaker view asked the network for files"
+
+
+def test_the_lab_sheet_prints_on_one_page(decks, page):
+    page.page.goto((decks / "lab.html").as_uri())
+    text = page.page.inner_text("body")
+    for exercise in lecture.lab_sheet.plan()["lab"]:
+        assert exercise["task"] in text
+    pdf = page.page.pdf(format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert pages == 1, f"the lab sheet prints on {pages} pages"
+
+
+def test_screenshots_of_the_lecture_deck_and_the_lab_sheet(decks, page, tmp_path):
+    """Pictures to look at (kept in the test's temporary folder): the title, a code slide with its result, the
+    TensorFlow 1 slide, the Keras slide and the lab sheet."""
+    deck = decks / "lecture.slides.html"
+    shown = page.open(deck)
+    shots = {
+        "title": ("0", 0),
+        "code": (where(shown, "s.textContent.includes('loss.backward()') && s.querySelector('.fragment')"), 1),
+        "tensorflow": (where(shown, "s.textContent.includes('tf.placeholder')"), 0),
+        "keras": (where(shown, "s.textContent.includes('from keras.models')"), 0),
+        "lab": (f"{len(lecture.plan()['sections']) - 1}", 0),
+    }
+    for name, (at, presses) in shots.items():
+        shown = page.open(deck, at)
+        for _ in range(presses):
+            shown.keyboard.press("ArrowRight")
+        shown.screenshot(path=str(tmp_path / f"lecture-{name}.png"))
+    page.page.goto((decks / "lab.html").as_uri())
+    page.page.screenshot(path=str(tmp_path / "lab.png"), full_page=True)
+    for shot in tmp_path.glob("*.png"):
+        assert shot.stat().st_size > 15_000, f"{shot.name} looks blank"

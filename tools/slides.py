@@ -2,6 +2,8 @@
 
     python course.py slides               all decks, into build/slides/ (open build/slides/index.html)
     python course.py slides 03 05         only the notebooks whose names start with 03 or 05
+    python course.py slides --lecture     only the 75-minute lecture deck and the lab sheet (tools/lecture.py),
+                                          build/slides/lecture.slides.html, lab.html and lab.md (all decks: also)
     python -m tools.slides --stage-assets fetch reveal.js and co. from the npm registry (set-up does it)
     python -m tools.slides --check-assets exit 1 if they are not staged
     python course.py slides --lang ko     the Korean edition's decks (solutions/ko, notebooks/ko), into build/slides/ko/
@@ -9,7 +11,8 @@
 Which cell goes on which slide is in each notebook's metadata (tools/notebook_frame.py sets it at refresh).
 For the deck, markdown cells are also cut at their `##`/`###` headings (the last cell's Summary, Exercises
 recap and Further reading get a slide each); in the student decks an exercise's `raise NotImplementedError`
-line becomes a prompt, and in the solutions decks a solution's markers become one comment.
+line becomes a prompt, and in the solutions decks a solution's markers become one comment. Each slide's speaker
+notes (S), from its cells' `metadata["notes"]`, are gathered into one aside (tools/speaker_notes.py).
 
 nbconvert's slide page loads reveal.js, jQuery, require.js and MathJax from CDNs; here they come from the npm
 registry once (`npm pack`), are kept in .venv/slides-assets/, and are copied into build/slides/assets/, so the
@@ -25,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools import npm_assets, student_version
+from tools import npm_assets, speaker_notes, student_version
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "slides"
@@ -124,19 +127,22 @@ def without_markers(lines):
 
 def deck_notebook(nb, student):
     """Returns a copy of `nb` ready for the slide exporter: markdown cut at headings, exercise stubs as prompts,
-    solution markers as plain comments."""
+    solution markers as plain comments, each slide's speaker notes in one aside."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cells.extend(split_markdown(cell))
+            pieces = split_markdown(cell)
+            for piece in pieces[1:]:
+                piece.metadata.pop(speaker_notes.NOTES_KEY, None)  # a cell's notes go with its first slide
+            cells.extend(pieces)
             continue
         if student and cell.cell_type == "code":
             cell.source = STUB.sub(r"\g<indent>...  # your code here", cell.source)
         elif cell.cell_type == "code":
             cell.source = "\n".join(without_markers(cell.source.splitlines()))
         cells.append(cell)
-    nb.cells = cells
+    nb.cells = speaker_notes.gather(cells)
     title = next(
         (c.source.splitlines()[0][2:] for c in cells if c.cell_type == "markdown" and c.source.startswith("# ")), None
     )
@@ -208,6 +214,12 @@ def write_index(out, decks=DECKS, translate=None, lang="en"):
         if links:
             title = deck_notebook(nbformat.read(path, as_version=4), student=False).metadata.get("title", path.stem)
             items.append(f"<li>{html.escape(title)}: {' · '.join(links)}</li>")
+    if (Path(out) / "lecture.slides.html").is_file():  # tools/lecture.py's deck and lab sheet
+        items.insert(
+            0,
+            '<li><b>The lecture</b> (75 minutes): <a href="lecture.slides.html">lecture deck</a> · lab sheet: '
+            '<a href="lab.html">HTML</a>, <a href="lab.md">Markdown</a></li>',
+        )
     (Path(out) / "index.html").write_text(
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{text['title']}</title></head>\n<body><h1>{text['heading']}</h1>\n<p>{text['help']}</p>\n<ul>\n"
@@ -233,7 +245,16 @@ def main(argv):
             return 0
         lang = argv[argv.index("--lang") + 1] if "--lang" in argv else "en"
         prefixes = [a for a in argv if not a.startswith("-") and a != lang]
+        if "--lecture" in argv:  # the lecture deck and the lab sheet only
+            from tools import lecture
+
+            return lecture.main()
         if lang == "en":
+            if not prefixes:  # all decks: the lecture and the lab sheet too (the index links them)
+                from tools import lecture
+
+                if lecture.main():
+                    return 1
             decks = build(prefixes=prefixes)
         else:  # a translated edition (tools/i18n): its decks and index in build/slides/<lang>/
             from tools.i18n import edition
