@@ -8,7 +8,8 @@
     python3 course.py refresh    re-execute solutions/ to refresh their stored outputs, then regenerate notebooks/
     python3 course.py visdom     run only the Visdom server (instructors); Ctrl+C stops it and saves its environments
     python3 course.py slides     build reveal.js slide decks of every notebook into build/slides/ (they work offline;
-                                 --lang ko: the Korean edition's, into build/slides/ko/)
+                                 --lang ko: the Korean edition's, into build/slides/ko/), the lecture deck and the lab
+                                 sheet (--lecture: only those two, build/slides/lecture.slides.html and lab.html)
     python3 course.py translate  build the Korean edition (solutions/ko, notebooks/ko, README.ko.md) from the English
                                  source and i18n/ko/*.po; --update first brings the catalogs in step with the source,
                                  --check lists what is missing, fuzzy or stale (see CONTRIBUTING.md, Translations)
