@@ -231,3 +231,14 @@ def test_a_visdom_client_without_a_server_gets_its_lesson():
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):  # visdom's own prints
         error = raised(make_client)
     assert "python3 course.py visdom" in errors.lesson_for(error)
+
+
+def test_a_process_group_started_twice_gets_its_lesson():
+    """Notebook 09's: dist.init_process_group called again in a function the ranks call (the group is running)."""
+    store = torch.distributed.HashStore()
+    torch.distributed.init_process_group("gloo", store=store, rank=0, world_size=1)
+    try:
+        error = raised(lambda: torch.distributed.init_process_group("gloo", store=store, rank=0, world_size=1))
+    finally:
+        torch.distributed.destroy_process_group()
+    assert "dist.init_process_group runs once per process" in errors.lesson_for(error)

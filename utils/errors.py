@@ -256,6 +256,12 @@ LESSONS = [
         "order (a collective inside `if rank == 0:` is the classic cause): read the other ranks' errors first.",
     ),
     (
+        "ValueError",
+        r"trying to initialize the default process group twice",
+        "dist.init_process_group runs once per process, at its start: code that is given a running process group "
+        "(a function the ranks call) must not call it again; to start over, dist.destroy_process_group() first.",
+    ),
+    (
         "TypeError",
         r"Expected parameter `tensor` of type torch.Tensor\s+but got <class 'NoneType'>",
         "a collective (dist.all_reduce, ...) got None instead of a tensor: a parameter's .grad stays None until "
