@@ -230,10 +230,12 @@ def test_key_slides_of_every_notebook_deck_have_speaker_notes(path):
 def test_the_lab_sheet_lists_existing_exercises_with_their_estimates_and_checks(lab):
     for path in nbrun.solution_paths():
         nb = nbrun.read(path)
-        exercises = {}
+        exercises = {}  # an exercise's task: its regions' tasks, each once
         for _, region in sv.regions(nb):
             if region["kind"] == "Exercise":
-                exercises.setdefault(region["number"], region["task"])  # an exercise's task: its first region's
+                tasks = exercises.setdefault(region["number"], [])
+                tasks += [region["task"]] if region["task"] not in tasks else []
+        exercises = {number: "; ".join(tasks) for number, tasks in exercises.items()}
         listed = {e["number"]: e["task"] for e in lab["exercises"] if e["notebook"] == path.stem}
         assert listed == exercises, f"{path.name}: the sheet's exercises are not the notebook's"
     missing = [(e["notebook"], e["number"]) for e in lab["exercises"] if e["minutes"] is None]

@@ -54,13 +54,16 @@ def check_lines(nb, student, number):
 
 def exercises(nb, path):
     """Returns one dict per exercise of the notebook, in order: notebook, number, task, minutes (None when not
-    estimated), in_lab, cell (the index of the cell with its first region) and done (the `check passed:` lines)."""
+    estimated), in_lab, cell (the index of the cell with its first region) and done (the `check passed:` lines);
+    an exercise's task is its regions' tasks, joined with "; "."""
     name = Path(path).name
-    found, first_cell = {}, {}
+    found, first_cell = {}, {}  # number -> its regions' tasks (in order, each once); number -> its first cell
     for index, region in student_version.regions(nb, name):
-        if region["kind"] == "Exercise" and region["number"] not in found:
-            found[region["number"]] = region["task"]
-            first_cell[region["number"]] = index
+        if region["kind"] == "Exercise":
+            tasks = found.setdefault(region["number"], [])
+            if region["task"] not in tasks:
+                tasks.append(region["task"])
+            first_cell.setdefault(region["number"], index)
     region_cells = {index for index, _ in student_version.regions(nb, name)}
     for index, cell in enumerate(nb.cells):
         estimated = LAB_KEY in cell.metadata or LAB_TAG in cell.metadata.get("tags", [])
@@ -72,7 +75,7 @@ def exercises(nb, path):
             )
     student = student_version.student_notebook(nb, name=name)
     result = []
-    for number, task in sorted(found.items()):
+    for number, tasks in sorted(found.items()):
         cell = nb.cells[first_cell[number]]
         minutes = cell.metadata.get(LAB_KEY, {}).get("minutes")
         if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0):
@@ -82,7 +85,7 @@ def exercises(nb, path):
                 "notebook": Path(path).stem,
                 "title": notebook_title(nb, Path(path)),
                 "number": number,
-                "task": task,
+                "task": "; ".join(tasks),
                 "minutes": minutes,
                 "in_lab": LAB_TAG in cell.metadata.get("tags", []),
                 "cell": first_cell[number],
@@ -186,6 +189,7 @@ p, ul { margin: 3pt 0; } ul { padding-left: 14pt; } li { margin: 1pt 0; }
 table { border-collapse: collapse; width: 100%; margin: 3pt 0; }
 th, td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top; text-align: left; }
 th { background: #eee; }
+.anchor-link { display: none; }
 code { font: 8pt/1.25 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; }
 td:nth-child(1), td:nth-child(2), td:nth-child(4) { white-space: nowrap; }
 """
