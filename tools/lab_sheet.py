@@ -166,8 +166,6 @@ def markdown(lab):
             "|---|---|---|---|---|",
             *rows,
             "",
-            "Notebooks: " + "; ".join(f"{n[:2]} {title}" for n, title in notebooks) + ".",
-            "",
             "## Done?",
             "",
             "- **Done** means every check above printed its `check passed: ...` line. A check that fails says what is "
@@ -181,8 +179,8 @@ def markdown(lab):
 
 
 STYLE = """
-@page { size: A4; margin: 11mm 12mm; }
-body { font: 9.5pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm;
+@page { size: A4; margin: 10mm 12mm; }
+body { font: 9pt/1.28 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm;
        margin: 0 auto; }
 h1 { font-size: 15pt; margin: 0 0 4pt; } h2 { font-size: 11pt; margin: 9pt 0 3pt; }
 p, ul { margin: 3pt 0; } ul { padding-left: 14pt; } li { margin: 1pt 0; }
@@ -190,7 +188,7 @@ table { border-collapse: collapse; width: 100%; margin: 3pt 0; }
 th, td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top; text-align: left; }
 th { background: #eee; }
 .anchor-link { display: none; }
-code { font: 8pt/1.25 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; }
+code { font: 7.5pt/1.2 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; }
 td:nth-child(1), td:nth-child(2), td:nth-child(4) { white-space: nowrap; }
 """
 
