@@ -126,6 +126,19 @@ GRADIENT_ANSWERS = {
         p.grad /= world_size
         p.data -= 0.1 * p.grad
 """,
+    "zeroed_after": SHARD
+    + """    F.mse_loss(model(x_shard), y_shard).backward()
+    for p in model.parameters():
+        dist.all_reduce(p.grad)
+        p.grad /= world_size
+    model.zero_grad(set_to_none=False)
+""",
+    "right_grad_rebound": SHARD
+    + """    F.mse_loss(model(x_shard), y_shard).backward()
+    for p in model.parameters():
+        dist.all_reduce(p.grad)
+        p.grad = p.grad / world_size
+""",
     "world_size_written": """    rank = dist.get_rank()
     F.mse_loss(model(x.tensor_split(2)[rank]), y.tensor_split(2)[rank]).backward()
     for p in model.parameters():
@@ -162,6 +175,7 @@ GRADIENT_MISTAKES = {
     "weights_reduced": "data_parallel_gradients changed the weights themselves.",
     "stepped": "data_parallel_gradients changed the weights themselves.",
     "world_size_written": "The number of ranks is written as a number in your function.",
+    "zeroed_after": "On rank 0, every gradient is zero.\nHint: keep the gradients that loss.backward() left",
     "no_backward": "raised TypeError on rank 0 (the same on rank 1) instead of averaging the gradients.\n  at line",
     "model_never_run": "On rank 0, data_parallel_gradients never ran the model.",
     "float32_inputs": "raised RuntimeError on rank 0 (the same on rank 1) instead of averaging the gradients.",
@@ -192,7 +206,7 @@ def judge_gradients(results, name):
     distributed_checks.judge_gradients(results[name], (results["folder"] / f"{name}.py").read_text())
 
 
-@pytest.mark.parametrize("name", ["right", "right_avg_op_strided", "right_divide_first"])
+@pytest.mark.parametrize("name", ["right", "right_avg_op_strided", "right_divide_first", "right_grad_rebound"])
 def test_right_averages_pass(gradient_results, name):
     judge_gradients(gradient_results, name)
 
@@ -295,6 +309,10 @@ SHARD_MISTAKES = {
     "padded from the end": (
         lambda n, r, w, e, s: (perm(n, s + e) + perm(n, s + e)[n - (-n % w) :])[r::w],
         "the padding repeats the last items",
+    ),
+    "padded when not needed": (
+        lambda n, r, w, e, s: (perm(n, s + e) + perm(n, s + e)[: w - n % w])[r::w],
+        "64 items on 2 ranks need no padding",
     ),
     "torch's global generator": (
         lambda n, r, w, e, s: padded(torch.randperm(n).tolist(), w)[r::w],
@@ -420,6 +438,14 @@ TRAIN_ANSWERS = {
     "no_step": variant("            optimizer.step()\n", ""),
     "adam": variant("torch.optim.SGD", "torch.optim.Adam"),
     "two_values_per_batch": variant("for index, x, y in loader:", "for x, y in loader:"),
+    "inputs_kept": variant("seen.append(index.tolist())", "seen.append(x)"),
+    "set_epoch_after": variant(NO_EPOCHS, "").replace(
+        "    return seen\n", "        sampler.set_epoch(epoch)\n    return seen\n"
+    ),
+    "group_started_again": variant(
+        "    sampler = DistributedSampler",
+        '    torch.distributed.init_process_group("gloo")\n    sampler = DistributedSampler',
+    ),
 }
 
 TRAIN_MISTAKES = {
@@ -443,6 +469,9 @@ TRAIN_MISTAKES = {
     "no_step": "The weights did not change: the model was not trained.",
     "adam": "with torch.optim.SGD(ddp_model.parameters(), lr=learning_rate)",
     "two_values_per_batch": "ValueError: too many values to unpack (expected 2)",
+    "inputs_kept": "train returned a list of Tensor of shape (8, 1000), not the list of index batches",
+    "set_epoch_after": "Rank 0 saw its items in the same order in every epoch.",
+    "group_started_again": "dist.init_process_group runs once per process",
 }
 
 

@@ -179,6 +179,11 @@ def _judge_rank_gradients(rank, got, local, expected, world, n, all_grads, outpu
             "dist.reduce leaves the result on one rank only: dist.all_reduce gives it to every rank, which each "
             "needs for its own weight update.",
         )
+    if not got_flat.any():
+        checks.fail(
+            f"On rank {rank}, every gradient is zero.",
+            "keep the gradients that loss.backward() left in p.grad: no model.zero_grad() after it.",
+        )
     if world > 1 and _same(got_flat, local_flat):
         checks.fail(
             f"On rank {rank}, the gradients are still the rank's own: they were not averaged.",
@@ -285,6 +290,7 @@ def _shard_mistakes(n, rank, world, epoch, seed):
         "no padding": perm(seed + epoch)[rank::world],
         "dropped": perm(seed + epoch)[: n - n % world][rank::world],
         "padded from the end": (perm(seed + epoch) + perm(seed + epoch)[n - (total - n) :])[rank::world],
+        "padded anyway": (perm(seed + epoch) + perm(seed + epoch)[: world - n % world])[rank::world],
     }
 
 
@@ -303,6 +309,9 @@ SHARD_HINTS = {
     "repeating its first items instead.",
     "padded from the end": "the padding repeats the last items: DistributedSampler repeats the first items of the "
     "order, order + order[:padding].",
+    "padded anyway": "rank {rank} got {got} items: {n} items on {world} ranks need no padding. The padding is what is "
+    "missing to the next multiple of world_size, -n % world_size, which is 0 here (world_size - n % world_size is "
+    "world_size).",
 }
 
 
@@ -327,7 +336,7 @@ def check_shard_indices(shard_indices):
                 continue
             for name, shard in _shard_mistakes(n, rank, world, epoch, seed).items():
                 if got == shard:
-                    hint = SHARD_HINTS[name].format(rank=rank, epoch=epoch, got=len(got))
+                    hint = SHARD_HINTS[name].format(rank=rank, epoch=epoch, got=len(got), n=n, world=world)
                     checks.fail(f"{call} is not the shard DistributedSampler gives: {hint}")
             if sorted(got) != sorted(expected):
                 checks.fail(
@@ -394,7 +403,7 @@ def judge_ddp(results, epochs=rank_tasks.EPOCHS, batch_size=rank_tasks.BATCH_SIZ
         if seen[rank] is None:
             checks.fail(
                 f"train returned a {results[rank]['seen_type']}, not the list of index batches it trained on.",
-                "append each batch's indexes, index.tolist() (the first tensor of the batch), and return the list.",
+                "each batch is (index, x, y): append index.tolist(), the batch's item numbers, and return the list.",
             )
         _judge_shard(rank, seen[rank], world, epochs, batch_size)
     _judge_overlap(seen, epochs)

@@ -112,13 +112,22 @@ def ddp_task(student, device):
     seen = student.train(model, dataset, EPOCHS, BATCH_SIZE, LEARNING_RATE, ORDER_SEED)
     try:
         batches = [[int(i) for i in batch] for batch in seen]
-    except TypeError:
+    except (TypeError, ValueError, RuntimeError):
         batches = None  # not a list of index batches: the check says so
     return {
         "seen": batches,
-        "seen_type": type(seen).__name__,
+        "seen_type": describe(seen),
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
     }
+
+
+def describe(value):
+    """Returns a few words on what `value` is: "NoneType", "list of Tensor of shape (8, 1000)", ..."""
+    if isinstance(value, torch.Tensor):
+        return f"Tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (list, tuple)) and value:
+        return f"{type(value).__name__} of {describe(value[0])}"
+    return type(value).__name__
 
 
 TASKS = {"gradients": gradients_task, "ddp": ddp_task}
