@@ -5,6 +5,7 @@ import hashlib
 import io
 import re
 import warnings
+from datetime import timedelta
 
 import pytest
 import torch
@@ -242,3 +243,10 @@ def test_a_process_group_started_twice_gets_its_lesson():
     finally:
         torch.distributed.destroy_process_group()
     assert "dist.init_process_group runs once per process" in errors.lesson_for(error)
+
+
+def test_a_rank_that_never_joins_gets_its_lesson():
+    """Notebook 09's: init_process_group's wait for the other ranks ends at its timeout (a store's wait, as there)."""
+    store = torch.distributed.TCPStore("127.0.0.1", 0, is_master=True, timeout=timedelta(milliseconds=100))
+    error = raised(lambda: store.wait(["/default_pg/0//cpu//0/1"]))
+    assert "for ranks that never joined" in errors.lesson_for(error)

@@ -256,6 +256,13 @@ LESSONS = [
         "order (a collective inside `if rank == 0:` is the classic cause): read the other ranks' errors first.",
     ),
     (
+        "DistStoreError",
+        r"wait timeout after \d+ms",
+        "a rank waited, in init_process_group, for ranks that never joined: one crashed or was still starting (a "
+        "busy machine can take many seconds to import PyTorch in every rank), or the ranks disagree on WORLD_SIZE "
+        "or the rendezvous; the timeout=timedelta(...) given to init_process_group bounds that wait.",
+    ),
+    (
         "ValueError",
         r"trying to initialize the default process group twice",
         "dist.init_process_group runs once per process, at its start: code that is given a running process group "
