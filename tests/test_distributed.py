@@ -119,6 +119,7 @@ def test_a_rank_that_never_joins_ends_with_init_process_groups_timeout(worker):
     error, seconds = run(worker, "never joins")
     message = str(error)
     assert isinstance(error, launch.LaunchError) and "rank 0 failed: " in message, message
+    assert "DistStoreError: wait timeout after 3000ms" in message and "for ranks that never joined" in message
     assert seconds < 30
 
 
