@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch.distributed as dist
+
 from tools import ports
 from utils import checks, errors
 
@@ -75,8 +77,6 @@ def _option(command, name):
 
 def check_backend(backend):
     """Returns None when this PyTorch build has the process-group `backend` ("gloo", "nccl"); else a LaunchError."""
-    import torch.distributed as dist
-
     if not dist.is_available():
         raise LaunchError(
             "This PyTorch build has no torch.distributed at all, so no process group can start.\n"
@@ -121,14 +121,13 @@ def _stop(process):
     if sys.platform == "win32":
         subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)], capture_output=True, check=False)
         return
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+    for sig in (signal.SIGTERM, signal.SIGKILL):  # SIGTERM lets torchrun stop its ranks; SIGKILL ends what is left
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         try:
-            process.wait(timeout=wait)
-            return
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             continue
 
@@ -136,10 +135,11 @@ def _stop(process):
 def _rank_outputs(log_dir):
     """Returns {local rank: its stdout then stderr} from torchrun's --log-dir (the last attempt's files)."""
     outputs = {}
-    for folder in sorted(Path(log_dir).glob("*/attempt_*/*"), key=lambda p: (p.parent.name, int(p.name))):
-        if folder.name.isdigit():
-            parts = [(folder / name).read_text(errors="replace") for name in ("stdout.log", "stderr.log")]
-            outputs[int(folder.name)] = RANK_PREFIX.sub("", "".join(parts))  # ours, [rank 0], replaces torch's
+    folders = [p for p in Path(log_dir).glob("*/attempt_*/*") if p.is_dir() and p.name.isdigit()]
+    for folder in sorted(folders, key=lambda p: (p.parent.name, int(p.name))):
+        files = [folder / name for name in ("stdout.log", "stderr.log")]
+        text = "".join(f.read_text(errors="replace") for f in files if f.is_file())
+        outputs[int(folder.name)] = RANK_PREFIX.sub("", text)  # ours, [rank 0], replaces torch's [rank0]:
     return dict(sorted(outputs.items()))
 
 
