@@ -18,7 +18,7 @@ import pytest
 
 from tools.classroom import __main__ as classroom
 from tools.classroom import access, grading, homes, options, passwords, proxy, report, results, roster
-from tools.ports import free_port
+from utils.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,7 +31,7 @@ import pytest
 from tools import student_version as sv
 from tools.classroom import passwords, results, users
 from tools.classroom.client import Hub, HubError, Kernel
-from tools.ports import free_port, port_is_free
+from utils.ports import free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "ct" + "".join(random.choices(string.ascii_lowercase, k=5))

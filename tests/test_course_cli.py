@@ -13,7 +13,7 @@ import pytest
 
 import course
 from tests.nbrun import ROOT
-from tools.ports import free_port
+from utils.ports import free_port
 
 
 def test_no_command_prints_the_usage():

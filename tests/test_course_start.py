@@ -23,7 +23,7 @@ import pytest
 import course
 from tests import nbrun
 from tests.nbrun import ROOT
-from tools.ports import free_port
+from utils.ports import free_port
 
 TOKEN = "course-start-test-token"
 STOP_SECONDS = 10  # what a person waits after Ctrl+C, at most

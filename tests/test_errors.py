@@ -224,7 +224,7 @@ def test_a_visdom_client_without_a_server_gets_its_lesson():
     """Notebook 08's: visdom's own client (raise_exceptions=True) made where no server listens."""
     from visdom import Visdom
 
-    from tools.ports import free_port
+    from utils.ports import free_port
 
     def make_client():
         return Visdom(server="http://127.0.0.1", port=free_port(), raise_exceptions=True, use_incoming_socket=False)

@@ -13,7 +13,7 @@ import pytest
 
 import course
 from tests.nbrun import ROOT
-from tools.ports import free_port
+from utils.ports import free_port
 
 
 def get_json(url):

@@ -17,8 +17,8 @@ import pytest
 import torch
 
 from tests.visdom_server import Server
-from tools.ports import free_port
 from utils import live
+from utils.ports import free_port
 
 
 @pytest.fixture

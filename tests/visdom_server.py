@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.nbrun import ROOT
-from tools.ports import free_port
+from utils.ports import free_port
 
 
 class Server:

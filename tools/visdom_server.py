@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tools.ports import free_port, port_is_free
+from utils.ports import free_port, port_is_free
 
 DEFAULT_PORT = 8097
 DEFAULT_ENV_PATH = Path(os.environ.get("COURSE_VISDOM_ENV_PATH", Path.home() / ".cache" / "pytorch-course" / "visdom"))

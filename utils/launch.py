@@ -27,8 +27,7 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from tools import ports
-from utils import checks, errors
+from utils import checks, errors, ports
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent  # the folder that holds utils/: the ranks import from it
 DEFAULT_TIMEOUT = 120  # seconds for one job, start-up included: a busy 2-core machine needs ~20 s for 2 ranks

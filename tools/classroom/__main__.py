@@ -24,7 +24,7 @@ import psutil
 from tools.classroom import access, hub, hub_config, passwords, proxy, roster, users
 from tools.classroom import python as student_python
 from tools.classroom.options import DEFAULT_FOLDER, ROOT, memory_size
-from tools.ports import free_port, port_is_free
+from utils.ports import free_port, port_is_free
 
 say = hub.say
 

@@ -32,7 +32,7 @@ from tools import student_version as sv
 from tools.classroom import passwords, users
 from tools.classroom.client import Hub, Kernel
 from tools.classroom.options import ROOT
-from tools.ports import free_port
+from utils.ports import free_port
 
 NB01 = "01_raw_tensors.ipynb"
 

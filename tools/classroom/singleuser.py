@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.ports import free_port
+from utils.ports import free_port
 
 VISDOM_START_SECONDS = 30
 PR_SET_PDEATHSIG = 1

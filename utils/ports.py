@@ -1,4 +1,5 @@
-"""Loopback ports: whether one is free, and a free one (the Visdom server, the classroom hub and the tests use them)."""
+"""Loopback ports: whether one is free, and a free one (the Visdom server, notebook 09's launcher, the classroom hub and
+the tests use them)."""
 
 import socket
 
