@@ -247,7 +247,7 @@ def test_the_lab_sheet_lists_existing_exercises_with_their_estimates_and_checks(
     for needle in ("python3 course.py start", "colab.research.google.com/github/", "python3 course.py classroom"):
         assert needle in text
     for exercise in lab["lab"]:
-        assert f"{exercise['number']}: {exercise['task']}" in text and exercise["done"][0] in text
+        assert f"{exercise['number']}: {lab_sheet.escape(exercise['task'])}" in text and exercise["done"][0] in text
 
 
 def exercise_notebook(*cells):
