@@ -13,6 +13,7 @@ shows_error (notebook 02 on) shows an error a notebook makes on purpose, without
 
 import contextlib
 import math
+import re
 
 import numpy as np
 import torch
@@ -164,11 +165,16 @@ def running(what, expected="", cause=""):
         with checks.running("forward(x, w1, w2)", expected="h, h_relu, y_pred", cause="..."):
             out = forward(x, w1, w2)
 
-    CheckFailed (a check inside), an exercise's NotImplementedError and KeyboardInterrupt go through unchanged.
+    CheckFailed (a check inside), an exercise's NotImplementedError and KeyboardInterrupt go through unchanged;
+    a stub's NotImplementedError ("Exercise 2 is not done yet: ...") then shows in Jupyter as its message alone,
+    without the frames of the checker and of PyTorch it came through (see `stub_message_alone`).
     """
     try:
         yield
-    except (CheckFailed, NotImplementedError):
+    except CheckFailed:
+        raise
+    except NotImplementedError as error:
+        stub_message_alone(error)
         raise
     except Exception as error:
         lesson = errors.lesson_for(error)
@@ -177,6 +183,25 @@ def running(what, expected="", cause=""):
         raise CheckFailed(
             message + (f"\nHint: {hint}" if hint else "") + f"\nThe error itself: {error_line(error)}"
         ) from error
+
+
+STUB = re.compile(r"Exercise \d+ is not done yet|The challenge is not attempted yet")
+
+
+def stub_message_alone(error):
+    """Returns `error`; when it is an exercise stub's NotImplementedError, Jupyter now shows it as its message alone.
+
+    It stays the same NotImplementedError with the same message (the progression test and the classroom's results
+    read them); only its display changes, through `_render_traceback_` as for CheckFailed. Other errors: unchanged.
+    """
+    if isinstance(error, NotImplementedError) and STUB.search(i18n.english(str(error))):  # a translated stub too
+
+        def message_alone():
+            lines = str(error).splitlines() or [""]
+            return [f"{type(error).__name__}: {lines[0]}", *lines[1:], *getattr(error, "__notes__", [])]
+
+        error._render_traceback_ = message_alone
+    return error
 
 
 def error_line(error):
