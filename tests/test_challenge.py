@@ -46,3 +46,35 @@ def test_an_error_in_the_attempt_is_a_lesson_and_an_unfinished_exercise_goes_thr
 
     with pytest.raises(NotImplementedError, match="Exercise 2"):
         challenge.attempt("97%", needs_an_exercise, float, target=0.97)
+
+
+def test_tensors_the_attempt_must_keep_are_checked_and_put_back(capsys):
+    w1, w2 = torch.ones(3), torch.zeros(2)
+
+    def trains_copies():
+        v1 = w1.clone()
+        v1 -= 1
+        return 5.0
+
+    challenge.attempt("at most 10", trains_copies, float, target=10, higher_is_better=False, keep={"w1": w1, "w2": w2})
+    assert capsys.readouterr().out.startswith("Challenge reached: 5")
+
+    def trains_in_place():
+        w1.mul_(3)
+        w2.sub_(1)
+        return 5.0
+
+    message = "(?s)your challenge attempt changed w1, w2, which it was given to start from.*Hint: train copies"
+    with pytest.raises(checks.CheckFailed, match=message):
+        challenge.attempt("at most 10", trains_in_place, float, target=10, keep={"w1": w1, "w2": w2})
+    assert torch.equal(w1, torch.ones(3)) and torch.equal(w2, torch.zeros(2)), "put back as they were"
+
+    def fails_half_way():
+        w1.add_(1)
+        return torch.ones(2, 3) @ torch.ones(2, 3)
+
+    with pytest.raises(checks.CheckFailed, match="raised RuntimeError"):
+        challenge.attempt("at most 10", fails_half_way, float, target=10, keep={"w1": w1})
+    assert torch.equal(w1, torch.ones(3)), "put back after an error too"
+    challenge.attempt("at most 10", not_attempted, float, target=10, keep={"w1": w1})
+    assert "not attempted yet" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 import contextlib
 import hashlib
 import io
+import math
 import re
 import warnings
 from datetime import timedelta
@@ -134,6 +135,8 @@ CASES = [
     (lambda: torch.utils.data.DataLoader(range(4), sampler=range(4), shuffle=True), "either shuffle=True"),
     (lambda: torch.utils.data.default_collate([torch.zeros(2), torch.zeros(3)]), "pad them in a collate_fn"),
     (lambda: torch.optim.SGD(torch.nn.Linear(2, 1).parameters, lr=0.1), "model.parameters(), lr=...)"),
+    (lambda: math.exp(-torch.ones(3, 5)), "torch.exp(x), which works entry by entry"),
+    (lambda: eval("QUESTION_2", {}), "run that cell first, or Run > Run All Above"),
 ]
 
 
@@ -141,6 +144,27 @@ CASES = [
 def test_a_gpu_checkpoint_on_a_cpu_only_machine_gets_map_location():
     error = raised(lambda: torch.serialization.default_restore_location(torch.UntypedStorage(2), "cuda:0"))
     assert "map_location='cpu'" in errors.lesson_for(error)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error happens only on a machine without CUDA")
+def test_a_cuda_call_on_a_machine_without_cuda_says_to_guard_it_with_the_device_type():
+    error = raised(torch.cuda.synchronize)  # AssertionError (a CPU build) or RuntimeError (no driver, no GPU)
+    assert 'guard calls such as torch.cuda.synchronize() with `if device.type == "cuda":`' in errors.lesson_for(error)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Torch not compiled with CUDA enabled", "Found no NVIDIA driver on your system.", "No CUDA GPUs are available"],
+)
+def test_every_way_of_having_no_cuda_gets_that_lesson(message):
+    error = AssertionError(message) if "compiled" in message else RuntimeError(message)
+    assert '`if device.type == "cuda":`' in errors.lesson_for(error)
+
+
+def test_the_shape_lesson_speaks_of_gradients_only_for_backward_passes():
+    lesson = errors.lesson_for(raised(lambda: torch.ones(5, 7) @ torch.ones(6, 3)))
+    assert "in a @ b the inner sizes must agree" in lesson
+    assert lesson.endswith("In a backward pass, a gradient has the shape of the tensor it belongs to.")
 
 
 @pytest.mark.parametrize("action, lesson", CASES, ids=[lesson for _, lesson in CASES])

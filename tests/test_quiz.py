@@ -1,6 +1,7 @@
 """Concept questions (utils/quiz.py): every choice explained, the key sealed in student notebooks, nothing stops."""
 
 import pytest
+import torch
 
 from utils import quiz
 
@@ -34,8 +35,20 @@ def test_no_answer_and_a_non_choice_say_what_to_do_without_raising(capsys):
     )
     quiz.check(question, "e")
     assert "'e' is not one of the choices (a, b, c)" in capsys.readouterr().out
+    assert quiz.still_open() == [1]
+
+
+def test_a_letter_without_quotes_is_named_without_printing_the_variable_it_names(capsys):
+    question = quiz.Question("01.1", right="b", why=WHY)
+    b = torch.arange(1000.0)  # answer = b, without quotes, picks up the notebook's tensor b
+    quiz.check(question, b)
+    out = capsys.readouterr().out
+    assert out.startswith("Question 1: `answer` holds a tensor, not a letter: write the letter in quotes")
+    assert 'such as answer = "a"' in out and "tensor(" not in out and "999" not in out
     quiz.check(question, 2)
-    assert "2 is not one of the choices" in capsys.readouterr().out
+    assert "`answer` holds a number, not a letter" in capsys.readouterr().out
+    quiz.check(question, ["b"])
+    assert "`answer` holds a list, not a letter" in capsys.readouterr().out
     assert quiz.still_open() == [1]
 
 

@@ -10,10 +10,13 @@
 An attempt not made yet (its stub raises NotImplementedError("The challenge is not attempted yet ...")) is
 reported and the notebook goes on: the challenge is optional. A target missed says by how much. An error raised
 by the attempt itself is a CheckFailed with the course's lesson (checks.running), like any check of the
-student's code.
+student's code. `keep={"w1": w1, ...}` names the notebook's tensors that the attempt starts from and must leave
+as they are: an attempt that trained them in place, instead of copies, fails and they are put back.
 """
 
 import math
+
+import torch
 
 from utils import checks, i18n
 
@@ -22,12 +25,27 @@ def _show(value, unit):
     return f"{value:.1%}" if unit == "%" else f"{value:.4g}{unit}"
 
 
-def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
+def _put_back(keep, kept):
+    """Returns the names of the tensors of `keep` that differ from their copies `kept`, after copying those back."""
+    changed = []
+    for name, tensor in keep.items():
+        if not torch.equal(tensor.detach(), kept[name]):
+            changed.append(name)
+            with torch.no_grad():
+                tensor.copy_(kept[name])
+    return changed
+
+
+def attempt(goal, run, measure, target, higher_is_better=True, unit="", keep=None):
     """Returns None; prints how the student's attempt compares with the target, or that it is not attempted yet.
 
     `run()` makes the attempt; `measure(result)` turns what it returns into the number that `target` bounds
-    (from below when `higher_is_better`, else from above). `unit` "%" shows numbers as percentages.
+    (from below when `higher_is_better`, else from above). `unit` "%" shows numbers as percentages. `keep`, a
+    dict {name: tensor} of the notebook's tensors that the attempt starts from, must come out unchanged: an
+    attempt that trained them in place fails (after they are put back as they were), since the cells that use
+    them would otherwise go on with trained values.
     """
+    kept = {name: tensor.detach().clone() for name, tensor in (keep or {}).items()}
     try:
         with checks.running("your challenge attempt"):
             result = run()
@@ -36,6 +54,15 @@ def attempt(goal, run, measure, target, higher_is_better=True, unit=""):
             raise  # an exercise the attempt relies on is not done: its own message says which
         print(f"Challenge (optional): not attempted yet. The target: {goal}.")
         return
+    finally:
+        changed = _put_back(keep or {}, kept)
+    if changed:
+        checks.fail(
+            f"your challenge attempt changed {', '.join(changed)}, which it was given to start from: it trained the "
+            "notebook's own tensors instead of copies (they are now put back as they were, so you can run it again).",
+            "train copies, made at the start of your function with .clone(): w1 = w1.clone(). In place, `w1 -= ...` "
+            "writes into the tensor you were given.",
+        )
     with checks.running("measuring your challenge attempt"):
         value = float(measure(result))
     unit = i18n.translate(unit) if unit != "%" else unit  # " iterations", in the course language in use

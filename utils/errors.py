@@ -23,8 +23,9 @@ LESSONS = [
     (
         "RuntimeError",
         r"shapes cannot be multiplied|size mismatch|must match the size of tensor|size of tensor a .* must match",
-        "two tensors' shapes do not fit together. Print each operand's .shape: in a @ b the inner sizes must agree, "
-        "and a gradient has the shape of the tensor it belongs to (a transposed operand, .t(), is the usual cause).",
+        "two tensors' shapes do not fit together. Print each operand's .shape: in a @ b the inner sizes must agree "
+        "(a transposed operand, .t(), is the usual cause). In a backward pass, a gradient has the shape of the tensor "
+        "it belongs to.",
     ),
     (
         "RuntimeError",
@@ -110,6 +111,26 @@ LESSONS = [
         r"'float' object has no attribute",
         "a Python float is used where a tensor is needed: .item() turns a one-element tensor into a float, which "
         "has no graph. Keep the tensor for backward(); use .item() only to log or print.",
+    ),
+    (
+        "",
+        r"only one element tensors can be converted to Python scalars",
+        "a tensor of many entries went where Python wants one number: math.exp, math.sqrt, float() and the like work "
+        "on single numbers. Use torch's own function, torch.exp(x), which works entry by entry (and autograd "
+        "follows it).",
+    ),
+    (
+        "",
+        r"Torch not compiled with CUDA enabled|Found no NVIDIA driver|[Nn]o CUDA GPUs are available",
+        "this machine (or this build of PyTorch) has no CUDA GPU, and a CUDA-only call ran anyway. Let the `device` "
+        'variable decide: guard calls such as torch.cuda.synchronize() with `if device.type == "cuda":`, and move '
+        "tensors with .to(device) rather than .cuda().",
+    ),
+    (
+        "NameError",
+        r"name 'QUESTION_\d+' is not defined",
+        "the key to this concept question is built by the cell just above it (its code is hidden), which has not "
+        "run yet: run that cell first, or Run > Run All Above, then this one.",
     ),
     (
         "IndexError",

@@ -100,8 +100,9 @@ def _letter(answer, choices):
 def check(question, answer):
     """Returns None; prints whether `answer` is the right choice, and the explanation of the choice made.
 
-    None (not answered yet), a letter that is not a choice, or a wrong choice print what to do: they never stop
-    the notebook. Every call is remembered for `recap()`. (`was_right` says how the last answer fared.)
+    None (not answered yet), a letter that is not a choice, a value that is not text (a letter written without
+    quotes names a variable) or a wrong choice print what to do: they never stop the notebook. Every call is
+    remembered for `recap()`. (`was_right` says how the last answer fared.)
     """
     choices = ", ".join(question.choices)
     if answer is None:
@@ -110,6 +111,14 @@ def check(question, answer):
             f"({choices}) and run this cell again."
         )
         _asked.setdefault(question.id, (question.number, None, False))
+        return
+    if not isinstance(answer, str):  # `answer = b` without quotes: b is a variable (a tensor, a number, ...)
+        kind = "a tensor" if type(answer).__name__ == "Tensor" else f"a {type(answer).__name__}"
+        kind = "a number" if isinstance(answer, (int, float)) else kind
+        print(
+            f"Question {question.number}: `answer` holds {kind}, not a letter: write the letter in quotes, such as "
+            'answer = "a" (without the quotes, Python reads a variable of that name).'
+        )
         return
     letter = _letter(answer, question.choices)
     if letter is None:
