@@ -1,5 +1,6 @@
 """utils.function_checks: the wrong answers students write to notebook 03's custom Functions are caught and named."""
 
+import math
 import re
 
 import pytest
@@ -298,6 +299,19 @@ def test_sigmoid_mistakes_are_named(fn, message):
     fails(function_checks.check_sigmoid_function, fn, message=message)
 
 
+def test_math_exp_on_a_tensor_gets_the_lesson_of_torch_exp():
+    text = fails(
+        function_checks.check_sigmoid_function,
+        sigmoid(forward=lambda x: 1 / (1 + math.exp(-x))),
+        message="MySigmoid.apply(x) raised ValueError instead of returning the output tensor.",
+    )
+    assert "use torch's own function, torch.exp(x), which works entry by entry" in text.lower()
+    assert (
+        text.splitlines()[-1]
+        == "The error itself: ValueError: only one element tensors can be converted to Python scalars"
+    )
+
+
 def test_unpacking_saved_tensors_is_hinted():
     def forward(ctx, x):
         s = 1 / (1 + torch.exp(-x))
@@ -343,19 +357,26 @@ def linear(grad_x=None, grad_w=None, grad_b=None, forward=linear_forward, order=
     return function(forward, backward, "MyLinear")
 
 
-def gradcheck_linear(fn, dtype=torch.float64, requires=(True, True, True), **options):
+def gradcheck_linear(fn, dtype=torch.float64, requires=(True, True, True), sizes=(5, 4, 3), **options):
+    n, d_in, h = sizes
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(5, 4, generator=g, dtype=dtype, requires_grad=requires[0])
-    w = torch.randn(4, 3, generator=g, dtype=dtype, requires_grad=requires[1])
-    b = torch.randn(3, generator=g, dtype=dtype, requires_grad=requires[2])
-    return torch.autograd.gradcheck(fn.apply, (x, w, b), **options)
+    x = torch.randn(n, d_in, generator=g, dtype=dtype, requires_grad=requires[0])
+    w = torch.randn(d_in, h, generator=g, dtype=dtype, requires_grad=requires[1])
+    b = torch.randn(h, generator=g, dtype=dtype, requires_grad=requires[2])
+    return torch.autograd.gradcheck(fn.apply, (x, w, b), **{"raise_exception": False, **options})
+
+
+def compares_forward_only(fn):
+    g = torch.Generator().manual_seed(0)
+    x, w, b = (torch.randn(*s, generator=g, dtype=torch.float64, requires_grad=True) for s in ((5, 4), (4, 3), (3,)))
+    return torch.allclose(fn.apply(x, w, b), x @ w + b)
 
 
 @pytest.mark.parametrize(
     "fn, test",
     [
         (linear(), gradcheck_linear),
-        (linear(), lambda fn: gradcheck_linear(fn, raise_exception=False)),
+        (linear(), lambda fn: gradcheck_linear(fn, sizes=(3, 7, 2), eps=1e-6, atol=1e-5)),
         (linear(forward=lambda ctx, x, w, b: ctx.save_for_backward(x, w, b) or torch.addmm(b, x, w)), gradcheck_linear),
         (linear(forward=lambda ctx, x, w, b: ctx.save_for_backward(x, w) or x @ w + b), gradcheck_linear),
     ],
@@ -446,7 +467,15 @@ def calls_the_class(fn):
         (lambda fn: gradcheck_linear(fn, requires=(True, False, False)), "w and b do not require grad"),
         (lambda fn: gradcheck_linear(linear()), "gradcheck_linear(MyLinear) never called fn.apply"),
         (calls_the_class, "gradcheck_linear calls fn(...) itself"),
-        (always_true, "passed a MyLinear whose grad_x is twice the true one"),
+        (always_true, "passed a MyLinear whose grad_x is twice the true one: the test lets a wrong gradient"),
+        (
+            lambda fn: gradcheck_linear(fn, raise_exception=True),
+            "gradcheck_linear raised GradcheckError for a MyLinear whose grad_x is twice the true one, instead of "
+            "returning False",
+        ),
+        (lambda fn: gradcheck_linear(fn, sizes=(4, 4, 4)), "N = 4, D_in = 4 and H = 4 should all be different sizes"),
+        (lambda fn: gradcheck_linear(fn, sizes=(5, 3, 3)), "x (5, 3), w (3, 3) and b (3,): N = 5, D_in = 3 and H = 3"),
+        (compares_forward_only, "twice the true one, and no backward pass ran: comparing outputs tests forward alone"),
         (lambda fn: gradcheck_linear(fn, atol=100.0), "passed a MyLinear whose grad_"),
         (lambda fn: None, "never called fn.apply"),
         (lambda fn: gradcheck_linear(fn) and None, "returned None, but MyLinear is right"),

@@ -84,7 +84,8 @@ def sigmoid_not_relu(x, w1, w2):
         (numpy_forward, "h is a numpy array"),
         (
             wrong_operand_order,
-            "(?s)forward\\(x, w1, w2\\) raised RuntimeError.*Hint: x is \\(N, D_in\\).*mat1 and mat2",
+            "(?s)forward\\(x, w1, w2\\) raised RuntimeError.*Hint: the check uses sizes of its own, N=5, D_in=7, H=6, "
+            "D_out=3 .*x is \\(N, D_in\\).*mat1 and mat2",
         ),
         (two_values, "forward returned 2 value\\(s\\), but should return 3: h, h_relu, y_pred"),
         (sigmoid_not_relu, "h_relu does not match ReLU\\(h\\)"),
@@ -130,6 +131,8 @@ def backward(x, y, w2, h, h_relu, y_pred, factor=2.0, mask="h", relu_input=None,
         grad_h[h > 0] = 0
     elif mask == "grad":
         grad_h[grad_h < 0] = 0
+    elif mask == "both":
+        grad_h[(grad_h < 0) | (h < 0)] = 0
     grad_w1 = x.t().mm(grad_h)
     return (grad_w1, grad_w2) if order == (1, 2) else (grad_w2, grad_w1)
 
@@ -143,6 +146,19 @@ def no_clone(x, y, w2, h, h_relu, y_pred):
     grad_y_pred = 2.0 * (y_pred - y)
     h[h < 0] = 0  # zeroes the caller's h
     return x.t().mm(grad_y_pred.mm(w2.t()) * (h > 0)), h_relu.t().mm(grad_y_pred)
+
+
+def y_pred_in_place(x, y, w2, h, h_relu, y_pred):
+    grad_y_pred = y_pred  # not a copy: the next lines change the caller's y_pred
+    grad_y_pred -= y
+    grad_y_pred *= 2.0
+    return x.t().mm(grad_y_pred.mm(w2.t()) * (h > 0)), h_relu.t().mm(grad_y_pred)
+
+
+def w2_transposed_in_place(x, y, w2, h, h_relu, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    grad_w2 = h_relu.t().mm(grad_y_pred)
+    return x.t().mm(grad_y_pred.mm(w2.t_()) * (h > 0)), grad_w2
 
 
 def not_transposed(x, y, w2, h, h_relu, y_pred):
@@ -163,9 +179,15 @@ def w2_not_transposed(x, y, w2, h, h_relu, y_pred):
         (lambda *a: backward(*a, relu_input=a[3]), "it uses h where h_relu belongs"),
         (lambda *a: backward(*a, mask=None), "grad_w1 is not the gradient: the ReLU's mask is missing"),
         (lambda *a: backward(*a, mask="inverted"), "grad_w1 is not the gradient: the mask is inverted"),
-        (lambda *a: backward(*a, mask="grad"), "grad_w1 does not match the true gradient"),
+        (lambda *a: backward(*a, mask="grad"), "grad_w1 is not the gradient: it applies a ReLU to the gradient"),
+        (lambda *a: backward(*a, mask="both"), "besides the mask on h, it applies a ReLU to the gradient"),
+        (lambda *a: backward(*a, factor=2.0 / 5), "grad_w2 is not the gradient: it is the true gradient divided by N"),
+        (lambda *a: backward(*a, factor=2.0 / 15), "divided by N * D_out = 15, the gradient of the mean squared"),
+        (lambda *a: (1.5 * backward(*a)[0], backward(*a)[1]), "grad_w1 does not match the true gradient"),
         (lambda *a: backward(*a, order=(2, 1)), "backward returned grad_w2 first"),
-        (no_clone, "backward changed h in place"),
+        (no_clone, "backward changed h in place.\nHint: the mask reads h but must leave it as it is"),
+        (y_pred_in_place, "backward changed y_pred in place.\nHint: compute grad_y_pred as a new tensor"),
+        (w2_transposed_in_place, "backward changed w2 in place.\nHint: use operations that return new tensors"),
         (not_transposed, "grad_w2 has shape (3, 6) but should be (6, 3): did you transpose?"),
         (w2_not_transposed, "backward(x, y, w2, h, h_relu, y_pred) raised RuntimeError"),
     ],
@@ -179,9 +201,9 @@ def test_backward_mistakes_are_named(wrong, message):
 # ---- Exercise 3: timed_training ------------------------------------------------------------------------------
 
 
-def timed_training(x, y, w1, w2, device, iterations, learning_rate, copy=True, sign=1, synchronize=True):
+def timed_training(x, y, w1, w2, device, iterations, learning_rate, copy=True, sign=1):
     x, y, w1, w2 = (t.to(device).clone() if copy else t.to(device) for t in (x, y, w1, w2))
-    if device.type == "cuda" and synchronize:
+    if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
     losses = []
@@ -191,17 +213,13 @@ def timed_training(x, y, w1, w2, device, iterations, learning_rate, copy=True, s
         grad_w1, grad_w2 = backward(x, y, w2, h, h_relu, y_pred)
         w1 -= sign * learning_rate * grad_w1
         w2 -= sign * learning_rate * grad_w2
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     return losses, time.perf_counter() - start
 
 
-def test_the_right_timed_training_passes(capsys):
-    tensor_checks.check_timed_training(timed_training)
-    assert capsys.readouterr().out.startswith("check passed: timed_training trains on the device it is given")
-
-
-def unsynchronised(x, y, w1, w2, device, iterations, learning_rate):
-    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
-    start = time.perf_counter()
+def train(x, y, w1, w2, iterations, learning_rate):
+    """The loop of timed_training, without its clock: the variants below time it in their own ways."""
     losses = []
     for _ in range(iterations):
         h, h_relu, y_pred = forward(x, w1, w2)
@@ -209,6 +227,116 @@ def unsynchronised(x, y, w1, w2, device, iterations, learning_rate):
         grad_w1, grad_w2 = backward(x, y, w2, h, h_relu, y_pred)
         w1 -= learning_rate * grad_w1
         w2 -= learning_rate * grad_w2
+    return losses
+
+
+def with_helpers(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    on_gpu = device.type == "cuda"
+
+    def now():  # the GPU's queue done, then the clock
+        torch.cuda.synchronize() if on_gpu else None
+        return time.perf_counter()
+
+    start = now()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    return losses, now() - start
+
+
+def test_the_right_timed_training_passes(capsys):
+    tensor_checks.check_timed_training(timed_training)
+    assert capsys.readouterr().out.startswith("check passed: timed_training trains on the device it is given")
+    tensor_checks.check_timed_training(with_helpers)
+    assert capsys.readouterr().out.startswith("check passed: timed_training trains on the device it is given")
+
+
+def unsynchronised(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    start = time.perf_counter()  # torch.cuda.synchronize() is only mentioned in this comment
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    return losses, time.perf_counter() - start
+
+
+def synchronised_before_only(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    return losses, time.perf_counter() - start
+
+
+def synchronised_too_late(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    seconds = time.perf_counter() - start
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return losses, seconds
+
+
+def synchronised_before_the_copies(x, y, w1, w2, device, iterations, learning_rate):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return losses, time.perf_counter() - start
+
+
+def clock_before_the_copies(x, y, w1, w2, device, iterations, learning_rate):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return losses, time.perf_counter() - start
+
+
+def compared_with_a_string(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    if device == "cuda":  # always False: a torch.device is not a string
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return losses, time.perf_counter() - start
+
+
+def when_cuda_is_available(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return losses, time.perf_counter() - start
+
+
+def unguarded(x, y, w1, w2, device, iterations, learning_rate):
+    x, y, w1, w2 = (t.to(device).clone() for t in (x, y, w1, w2))
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(1):
+        losses = train(x, y, w1, w2, iterations, learning_rate)
+    torch.cuda.synchronize()
     return losses, time.perf_counter() - start
 
 
@@ -233,6 +361,11 @@ def tensor_losses(x, y, w1, w2, device, iterations, learning_rate):
     return losses, time.perf_counter() - start
 
 
+def milliseconds(x, y, w1, w2, device, iterations, learning_rate):
+    losses, seconds = timed_training(x, y, w1, w2, device, iterations, learning_rate)
+    return losses, seconds * 1000
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
@@ -240,10 +373,22 @@ def tensor_losses(x, y, w1, w2, device, iterations, learning_rate):
         (lambda *a: timed_training(*a, sign=-1), "the loss grows"),
         (no_update, "the loss never changes: the weights are not updated"),
         (unsynchronised, "timed_training never synchronises the GPU"),
+        (synchronised_before_only, "does not synchronise between the end of the loop and the last clock reading:"),
+        (synchronised_too_late, "(it synchronises after the clock is read: too late)"),
+        (synchronised_before_the_copies, "does not synchronise between its copies and the first clock reading"),
+        (clock_before_the_copies, "starts the clock before its copies of x, y, w1 and w2 are made"),
+        (compared_with_a_string, "under `if device == 'cuda':`, which is always False: a torch.device never equals"),
+        (when_cuda_is_available, "that says whether the machine has a GPU, not whether `device`"),
+        (unguarded, 'if device.type == "cuda"'),  # without CUDA it raises first: the lesson says the same
+        (tensor_losses, "the list of losses holds tensors, not numbers"),
+        (milliseconds, "it looks like milliseconds"),
         (lambda *a: timed_training(*a)[0], "should return two values"),
-        (lambda *a: (timed_training(*a)[0][:5], 0.1), "a list of 20 numbers, one per iteration, not 5"),
+        (lambda *a: (timed_training(*a)[0][:5], 0.1), "the list of losses should hold 20 numbers, one per iteration"),
         (lambda *a: (timed_training(*a)[0], 1e9), "it should be the loop's duration"),
-        (lambda x, y, w1, w2, d, n, lr: timed_training(x, y, w1, w2, d, n, 2 * lr), "the losses does not match"),
+        (
+            lambda x, y, w1, w2, d, n, lr: timed_training(x, y, w1, w2, d, n, 2 * lr),
+            "the list of losses does not match the lecture's training loop",
+        ),
     ],
 )
 def test_timed_training_mistakes_are_named(wrong, message):
@@ -252,6 +397,8 @@ def test_timed_training_mistakes_are_named(wrong, message):
     assert message in str(info.value)
 
 
-def test_losses_kept_as_one_element_tensors_still_pass(capsys):
-    tensor_checks.check_timed_training(tensor_losses)
-    assert "check passed" in capsys.readouterr().out
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error happens only on a machine without CUDA")
+def test_an_unguarded_synchronize_without_cuda_gets_the_lesson():
+    with pytest.raises(checks.CheckFailed) as info:
+        tensor_checks.check_timed_training(unguarded)
+    assert "raised AssertionError" in str(info.value) and "has no CUDA GPU" in str(info.value)

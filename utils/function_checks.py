@@ -326,8 +326,9 @@ def check_linear_function(fn, gradcheck_linear):
     another order than forward's inputs; a transposed grad_w or grad_x; grad_b not summed over the batch,
     averaged, summed over the wrong dimension or over everything; a gradient computed for an input that needs
     none, or None for one that needs it (ctx.needs_input_grad). In the test: fn.apply never called, float32
-    inputs, inputs that do not require grad (their gradient goes unchecked), a verdict that lets wrong
-    gradients pass.
+    inputs, sizes N, D_in and H not all different, inputs that do not require grad (their gradient goes
+    unchecked), an error raised for a wrong Function instead of False (raise_exception=False missing), a
+    verdict that lets wrong gradients pass (forward compared alone, or True whatever happens).
     """
     name = _check_is_function(fn)
     x, w, b, grad_output = linear_inputs()
@@ -413,10 +414,10 @@ def _check_needs_input_grad(fn, name, inputs, grad_output, expected):
 class _StandIn:
     """What the check gives the student's test in place of the Function class: `apply` records the inputs of its
     first call and runs the student's Function; with `doubled`, the gradient flowing back into that input is
-    doubled, a wrong Function that a good test rejects."""
+    doubled, a wrong Function that a good test rejects (`backward_calls` counts the backward passes through it)."""
 
     def __init__(self, fn, doubled=None):
-        self.fn, self.doubled, self.inputs = fn, doubled, None
+        self.fn, self.doubled, self.inputs, self.backward_calls = fn, doubled, None, []
         self.__name__ = fn.__name__
 
     def apply(self, *inputs):
@@ -424,30 +425,33 @@ class _StandIn:
             self.inputs = inputs
         if self.doubled is not None and len(inputs) > self.doubled:
             inputs = list(inputs)
-            inputs[self.doubled] = _DoubleGradient.apply(inputs[self.doubled])
+            inputs[self.doubled] = _DoubleGradient.apply(inputs[self.doubled], self.backward_calls)
         return self.fn.apply(*inputs)
 
     def __call__(self, *args, **kwargs):
         checks.fail(
             "gradcheck_linear calls fn(...) itself: a Function is called through fn.apply(x, w, b).",
-            "give gradcheck fn.apply: torch.autograd.gradcheck(fn.apply, (x, w, b)).",
+            "give gradcheck fn.apply: torch.autograd.gradcheck(fn.apply, (x, w, b), raise_exception=False).",
         )
 
 
 class _DoubleGradient(torch.autograd.Function):
-    """The identity, with twice the gradient on the way back: it makes a wrong Function out of a right one."""
+    """The identity, with twice the gradient on the way back: it makes a wrong Function out of a right one.
+    Each backward pass through it is noted in `calls`, a list."""
 
     @staticmethod
-    def forward(ctx, t):
+    def forward(ctx, t, calls):
+        ctx.calls = calls
         return t.clone()
 
     @staticmethod
     def backward(ctx, grad_output):
-        return 2 * grad_output
+        ctx.calls.append(1)
+        return 2 * grad_output, None
 
 
 def _verdict(test, stand_in):
-    """Returns what test(stand_in) returns, or False when it raises gradcheck's GradcheckError."""
+    """Returns (what test(stand_in) returns, None), or (None, the GradcheckError) when it raises one."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # gradcheck's warning about float32 inputs: the check names that itself
         with checks.running(
@@ -456,20 +460,20 @@ def _verdict(test, stand_in):
             cause=f"your test's inputs: {LINEAR_SHAPES}, all float64 and requiring grad",
         ):
             try:
-                return test(stand_in)
-            except GradcheckError:
-                return False
+                return test(stand_in), None
+            except GradcheckError as error:
+                return None, error
 
 
 def _check_gradcheck_test(fn, name, test):
     """Fails unless the student's test accepts fn (right, as checked before) and rejects it with one gradient
-    doubled, naming why a test does not tell them apart."""
+    doubled, by returning False, naming why a test does not tell them apart."""
     stand_in = _StandIn(fn)
-    verdict = _verdict(test, stand_in)
+    verdict, raised = _verdict(test, stand_in)
     if stand_in.inputs is None:
         checks.fail(
             f"gradcheck_linear({name}) never called fn.apply: it must test the Function it is given.",
-            "torch.autograd.gradcheck(fn.apply, (x, w, b), ...) with your own x, w and b.",
+            "torch.autograd.gradcheck(fn.apply, (x, w, b), raise_exception=False) with your own x, w and b.",
         )
     tensors = [t for t in stand_in.inputs if isinstance(t, torch.Tensor)]
     other = sorted({str(t.dtype).replace("torch.", "") for t in tensors if t.dtype != torch.float64})
@@ -480,12 +484,14 @@ def _check_gradcheck_test(fn, name, test):
             "gradcheck fails even a right Function.",
             "create x, w and b with dtype=torch.float64.",
         )
+    _check_sizes(stand_in.inputs)
     if verdict is not True:
+        said = f"raised {type(raised).__name__}" if raised is not None else f"returned {verdict!r}"
         checks.fail(
-            f"gradcheck_linear({name}) returned {verdict!r}, but {name} is right (it passed the checks above): "
-            "the test should return True for it.",
-            "return gradcheck's verdict: `return torch.autograd.gradcheck(fn.apply, (x, w, b))`, with x (N, D_in), "
-            "w (D_in, H) and b (H,).",
+            f"gradcheck_linear({name}) {said}, but {name} is right (it passed the checks above): the test should "
+            "return True for it.",
+            "return gradcheck's verdict: `return torch.autograd.gradcheck(fn.apply, (x, w, b), "
+            "raise_exception=False)`, with x (N, D_in), w (D_in, H) and b (H,).",
         )
     parts = ("x", "w", "b")
     unchecked = [part for part, t in zip(parts, stand_in.inputs) if isinstance(t, torch.Tensor) and not t.requires_grad]
@@ -497,12 +503,43 @@ def _check_gradcheck_test(fn, name, test):
             "create each of x, w and b with requires_grad=True.",
         )
     for index, part in enumerate(parts):
-        if _verdict(test, _StandIn(fn, doubled=index)) is True:
+        wrong = _StandIn(fn, doubled=index)
+        verdict, raised = _verdict(test, wrong)
+        if raised is not None:
+            checks.fail(
+                f"gradcheck_linear raised {type(raised).__name__} for a {name} whose grad_{part} is twice the true "
+                "one, instead of returning False: the test should return gradcheck's verdict, True or False.",
+                "pass raise_exception=False: torch.autograd.gradcheck(fn.apply, (x, w, b), raise_exception=False) "
+                "then returns False instead of raising.",
+            )
+        if verdict is True and not wrong.backward_calls:
+            checks.fail(
+                f"gradcheck_linear passed a {name} whose grad_{part} is twice the true one, and no backward pass ran: "
+                "comparing outputs tests forward alone, while the gradients come from backward.",
+                "let gradcheck compare the gradients with numeric slopes: return torch.autograd.gradcheck(fn.apply, "
+                "(x, w, b), raise_exception=False).",
+            )
+        if verdict is True:
             checks.fail(
                 f"gradcheck_linear passed a {name} whose grad_{part} is twice the true one: the test lets a wrong "
                 "gradient through.",
                 "return gradcheck's own verdict (not True whatever happens), with its default tolerances.",
             )
+
+
+def _check_sizes(inputs):
+    """Fails unless the test's x (N, D_in), w (D_in, H) and b (H,) have three different sizes N, D_in and H."""
+    shapes = [tuple(t.shape) if isinstance(t, torch.Tensor) else None for t in inputs]
+    if len(shapes) != 3 or [len(s) if s else 0 for s in shapes] != [2, 2, 1]:
+        return  # other inputs than x, w, b: gradcheck's own error says more
+    (n, d_in), (_, h) = shapes[0], shapes[1]
+    if len({n, d_in, h}) < 3:
+        checks.fail(
+            f"gradcheck_linear's inputs have shapes x {shapes[0]}, w {shapes[1]} and b {shapes[2]}: N = {n}, "
+            f"D_in = {d_in} and H = {h} should all be different sizes, as the exercise asks. Then a transposed "
+            "gradient cannot have the right shape, and the error names it.",
+            "such as x (5, 4), w (4, 3) and b (3,).",
+        )
 
 
 # ---- The challenge: a ReLU that keeps less for its backward pass -------------------------------------------------
