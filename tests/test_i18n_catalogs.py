@@ -1,7 +1,8 @@
 """The Korean catalogs (i18n/ko/*.po) are in step with the English source, complete, and use the glossary's terms.
 
-`test_translation_is_complete` has one case per notebook (its catalog, and the messages of the utils modules it
-imports), plus the README and the slide index: it fails while any of their entries is missing, fuzzy (the English
+`test_translation_is_complete` has one case per notebook (its catalog: markdown, tasks, printed prose, speaker notes
+and lecture section names; and the messages of the utils modules it imports), plus the README, the slide index and
+the instructor kit's fixed texts (lecture.po): it fails while any of their entries is missing, fuzzy (the English
 changed after it was translated) or stale (the English changed and the catalog was not updated), and names the
 notebook and the cell of each. Notebooks that translators have not reached yet fail here, and only here.
 """
@@ -14,12 +15,14 @@ import polib
 import pytest
 
 from tests import nbrun
-from tools.i18n import ROOT, catalogs, edition
+from tools import lab_sheet, lecture, speaker_notes
+from tools.i18n import ROOT, catalogs, edition, extract
 from tools.i18n import __main__ as translate
 
 LANG = "ko"
 GLOSSARY = ROOT / "i18n" / LANG / "glossary.md"
 NOTEBOOKS = [p.stem for p in nbrun.solution_paths()]
+WHOLE = ("readme", "slides", "lecture")  # catalogs checked whole (a notebook's case takes its share of utils)
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +33,14 @@ def source():
 def scope_problems(name, source, root=ROOT):
     """Returns the problems of one case: a notebook (its catalog and its share of utils), "readme" or "slides"."""
     found = catalogs.problems(catalogs.read(LANG, name, root), source[name])
-    if name in ("readme", "slides"):
+    if name in WHOLE:
         return found
     files = catalogs.notebook_scope(root / "solutions" / f"{name}.ipynb", root)
     in_scope = lambda text: any(path in files for path, _ in text.where)  # noqa: E731
     return found + catalogs.problems(catalogs.read(LANG, "utils", root), source["utils"], in_scope)
 
 
-@pytest.mark.parametrize("name", [*NOTEBOOKS, "readme", "slides"])
+@pytest.mark.parametrize("name", [*NOTEBOOKS, *WHOLE])
 def test_translation_is_complete(name, source):
     problems = scope_problems(name, source)
     assert not problems, f"{len(problems)} entries to translate (i18n/{LANG}/, see CONTRIBUTING.md):\n" + "\n".join(
@@ -90,6 +93,48 @@ def test_a_changed_english_cell_is_named_with_its_notebook_until_retranslated(tm
     entry.flags.remove("fuzzy")  # the translator checks the translation against the new English
     po.save(str(catalogs.path_of(LANG, "01_raw_tensors", root)))
     assert scope_problems("01_raw_tensors", catalogs.extracted(root), root) == []
+
+
+def test_speaker_notes_section_names_and_the_kit_s_fixed_texts_are_entries_naming_their_place(source):
+    """Every solutions notebook's speaker notes and lecture section names are in its catalog, noted with the cell they
+    come from; the lecture deck's and the lab sheet's fixed texts are in `lecture`, templates flagged as such."""
+    for path in nbrun.solution_paths():
+        for index, cell in enumerate(nbrun.read(path).cells):
+            place = f"solutions/{path.name}, cell {index} (id {cell.id})"
+            texts = {"speaker notes": speaker_notes.notes_of(cell)}
+            texts["lecture section name"] = cell.metadata.get(lecture.SECTION_KEY, {}).get("section", "").strip()
+            for kind, english in texts.items():
+                if english:
+                    entry = catalogs._entry(source[path.stem][english])
+                    assert f"{place}, {kind}" in catalogs.where(entry), (path.name, index, kind)
+    fixed = source["lecture"]
+    for module in (lecture, lab_sheet):
+        for name, english in module.TEXTS.items():
+            assert fixed[english].template == ("{0}" in english), name
+            assert (f"tools/{module.__name__.split('.')[-1]}.py", name) in fixed[english].where
+    assert set(fixed) == {*lecture.TEXTS.values(), *lab_sheet.TEXTS.values()}
+
+
+def test_a_changed_speaker_note_is_stale_then_fuzzy_like_a_markdown_cell(tmp_path):
+    """The check names a note whose English changed (notebook and cell), and the update keeps its old translation,
+    fuzzy, with the previous English; a renamed lecture section is named too."""
+    (tmp_path / "solutions").mkdir()
+    path = tmp_path / "solutions" / "01_raw_tensors.ipynb"
+    nb = nbrun.read(ROOT / "solutions" / path.name)
+    index, cell = next((i, c) for i, c in enumerate(nb.cells) if speaker_notes.notes_of(c))
+    cell.metadata["notes"] = speaker_notes.notes_of(cell) + " Then ask one more question."
+    opener = next(c for c in nb.cells if lecture.SECTION_KEY in c.metadata)
+    opener.metadata[lecture.SECTION_KEY]["section"] += " by hand"
+    nbformat.write(nb, path)
+    texts = extract.notebook_texts(path, tmp_path)
+    po = catalogs.read(LANG, "01_raw_tensors")
+    problems = [p for p in catalogs.problems(po, texts) if "stale" in p]
+    assert len(problems) == 2, problems
+    assert f"solutions/01_raw_tensors.ipynb, cell {index} (id {cell.id}), speaker notes: stale" in problems[0]
+    assert "lecture section name: stale" in problems[1] and "by hand" in problems[1]
+    catalogs.update(po, texts)
+    entry = po.find(speaker_notes.notes_of(cell))
+    assert entry.fuzzy and entry.msgstr and not entry.previous_msgid.endswith("one more question.")
 
 
 def test_update_adds_new_texts_and_keeps_vanished_ones_as_obsolete():

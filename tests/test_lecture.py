@@ -106,6 +106,27 @@ def test_the_lecture_holds_its_2017_code_beside_todays_and_its_tensorflow_side(d
     assert "Keras is shown, not run: TensorFlow and Keras are not installed" in text
 
 
+def test_every_fixed_text_of_the_deck_and_the_sheet_goes_through_the_language(lab):
+    """A translated edition (tools/i18n/edition.py) gets all of them in its language: here each becomes a marker that
+    keeps its placeholders, and every marker shows in the deck (slides, notes, planned times) or on the sheet."""
+    names = {english: name for module in (lecture, lab_sheet) for name, english in module.TEXTS.items()}
+
+    def marker(text):
+        if text not in names:
+            return text  # the exercises' tasks, translated from the notebooks' catalogs
+        return f"«{names[text]}»" + "".join(f" {{{n}}}" for n in sorted(set(re.findall(r"\{(\d+)\}", text))))
+
+    language = lab_sheet.Language(
+        "xx", marker, "notebooks/xx", "python3 course.py start --lang xx", "build/x", ("02_x",)
+    )
+    shown = deck_text(lecture.deck_notebook(lecture.plan(language=language), lab, language))
+    shown += lab_sheet.markdown(lab, language)
+    assert "<title>«TITLE»</title>" in lab_sheet.html_page(lab, language)
+    missing = {name for name in names.values() if f"«{name}»" not in shown} - {"SILENT", "PASSED"}
+    assert not missing, f"fixed texts shown in English: {missing}"
+    assert "notebooks/xx/01_raw_tensors.ipynb" in shown and "python3 course.py start --lang xx" in shown
+
+
 def test_tensorflow_is_never_run_or_installed():
     for path in nbrun.solution_paths():
         for i, cell in enumerate(nbrun.read(path).cells):

@@ -18,6 +18,10 @@ solutions notebooks' cells tagged `lecture`.
 - **Speaker notes and timing.** Each slide's notes (tools/speaker_notes.py: the cells' `metadata["notes"]`) open
   with its planned time: the section's minutes shared among its slides. The same seconds are each slide's
   `data-timing`, so the speaker view (S) runs reveal.js's pacing clock against the plan.
+- **Translated editions.** `python3 course.py slides --lang ko` builds build/slides/ko/lecture.slides.html (and the
+  lab sheet) from the edition's solutions (solutions/ko/: translated markdown, speaker notes and section names), with
+  a `lab_sheet.Language` that translates the fixed texts below (TEXTS; i18n/<lang>/lecture.po). A notebook not in the
+  edition yet is left out, as it is left out of the edition: the plan slide names it (tools/i18n/edition.py).
 """
 
 import copy
@@ -42,6 +46,8 @@ TITLE = "Deep Learning Software: PyTorch"
 SUBTITLE = "cs231n Lecture 8 (2017), the PyTorch part, in 75 minutes: built from the course's notebooks"
 OPENING = {"section": "The plan", "minutes": 2}
 CLOSING = {"section": "The lab", "minutes": 5}
+# each slide's notes open with its planned time
+PLANNED = "*Planned: {0} on this slide. {1}: {2} min (slide {3} of {4}), from {5} to {6} on the clock.*"
 DECK_NAME = "lecture.slides.html"
 URLS = {key: value.replace("../", "", 1) for key, value in slides.URLS.items()}  # the deck sits in build/slides/
 OPENING_NOTES = """\
@@ -55,12 +61,54 @@ write the same code.
 
 Ask: who has written numpy? Who has trained a network in any framework? (Adjust the pace of the first sections.)"""
 CLOSING_NOTES = """\
-Say: the lab is {lab_minutes} minutes, in the student notebooks; this table is the lab sheet (`build/slides/lab.html`,
-one page: print it or share it). Each exercise is code they saw today. Done = the check cell prints `check passed`.
+Say: the lab is {0} minutes, in the student notebooks; this table is the lab sheet (`{1}/lab.html`, one page: print
+it or share it). Each exercise is code they saw today. Done = the check cell prints `check passed`.
 
 Show how to open the notebooks (laptop, Colab, or the classroom hub) and leave this slide up while they start.
 
 Take questions with the time left; the notebooks' concept questions ("Check your understanding") make good ones."""
+LAB_HEADING = "The lab: {0} minutes, in the student notebooks"
+LAB_OPEN = (
+    "Open them on your laptop (`{0}`), on Colab (the README's links) or on the classroom hub. *Run all* stops at the "
+    "first exercise not done; done = its check prints `check passed`."
+)
+# The deck's fixed texts, by name, and where each shows (for the translators): a translated edition translates each.
+TEXTS = {
+    "TITLE": TITLE,
+    "SUBTITLE": SUBTITLE,
+    "OPENING": OPENING["section"],
+    "CLOSING": CLOSING["section"],
+    "OPENING_NOTES": OPENING_NOTES,
+    "CLOSING_NOTES": CLOSING_NOTES,
+    "PLANNED": PLANNED,
+    "SECTION": "Section",
+    "NOTEBOOK": "Notebook",
+    "MINUTES": "Minutes",
+    "AT": "At",
+    "END": "end",
+    "LAB_HEADING": LAB_HEADING,
+    "LAB_OPEN": LAB_OPEN,
+    "EXERCISE": "Exercise",
+    "OPEN_NOTEBOOKS": "open the notebooks",
+}
+NOTES = {
+    "TITLE": "the deck's title, on the plan slide",
+    "SUBTITLE": "the plan slide, under the title",
+    "OPENING": "the first section's name (the plan slide)",
+    "CLOSING": "the last section's name (the lab slide)",
+    "OPENING_NOTES": "the plan slide's speaker notes (Markdown)",
+    "CLOSING_NOTES": "the lab slide's speaker notes (Markdown): {0} the lab's minutes, {1} the decks' folder",
+    "PLANNED": "every slide's notes open with it: {0} its time, {1} its section, {2} minutes, {3} of {4}, {5} to {6}",
+    "SECTION": "a column of the plan slide",
+    "NOTEBOOK": "a column of the plan and lab slides: the notebook's number",
+    "MINUTES": "a column of the plan and lab slides",
+    "AT": "a column of the plan and lab slides: the time from the start",
+    "END": "the plan's last row: the lecture's end",
+    "LAB_HEADING": "the lab slide's heading: {0} the lab's minutes",
+    "LAB_OPEN": "the lab slide: {0} the start command",
+    "EXERCISE": "a column of the lab slide: the exercise's number and task",
+    "OPEN_NOTEBOOKS": "the lab slide's first row",
+}
 
 
 class LectureError(ValueError):
@@ -164,15 +212,15 @@ def clock(seconds):
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def plan(paths=None):
+def plan(paths=None, language=lab_sheet.ENGLISH):
     """Returns the lecture: {"sections": [...], "slides": [...], "minutes": total}. Each section has section, minutes,
     notebook, start (seconds from the start), first and count (its slides); each slide has section (an index into
     sections), cells (a list of (index, cell, where); empty for the generated ones), seconds and notes (the authored
-    notes of its cells)."""
+    notes of its cells). `language` translates the generated sections' names and notes."""
     paths = sorted(SOLUTIONS.glob("*.ipynb")) if paths is None else [Path(p) for p in paths]
     found = [section for path in paths for section in sections_of(path)]
-    opening = {**OPENING, "notebook": None, "cells": []}
-    closing = {**CLOSING, "notebook": None, "cells": []}
+    opening = {**OPENING, "section": language.say(OPENING["section"]), "notebook": None, "cells": []}
+    closing = {**CLOSING, "section": language.say(CLOSING["section"]), "notebook": None, "cells": []}
     sections, slide_list, start = [], [], 0
     for section in [opening, *found, closing]:
         groups = slides_of(section) if section["cells"] else [[]]
@@ -186,20 +234,25 @@ def plan(paths=None):
             notes = "\n\n".join(n for n in (speaker_notes.notes_of(c) for _, c, _ in group) if n)
             slide_list.append({"section": number, "cells": group, "seconds": seconds, "notes": notes})
         start += section["minutes"] * 60
-    slide_list[0]["notes"] = OPENING_NOTES
-    slide_list[-1]["notes"] = CLOSING_NOTES.format(lab_minutes=lab_sheet.LAB_MINUTES)
+    slide_list[0]["notes"] = language.say(OPENING_NOTES)
+    slide_list[-1]["notes"] = language.say(CLOSING_NOTES, lab_sheet.LAB_MINUTES, language.decks)
     return {"sections": sections, "slides": slide_list, "minutes": start // 60}
 
 
-def timing_line(lecture, number):
+def timing_line(lecture, number, language=lab_sheet.ENGLISH):
     """Returns the first line of slide `number`'s notes: its planned time and its section's place in the plan."""
     slide = lecture["slides"][number]
     section = lecture["sections"][slide["section"]]
     end = section["start"] + section["minutes"] * 60
-    return (
-        f"*Planned: {clock(slide['seconds'])} on this slide. {section['section']}: {section['minutes']} min "
-        f"(slide {number - section['first'] + 1} of {section['count']}), "
-        f"from {clock(section['start'])} to {clock(end)} on the clock.*"
+    return language.say(
+        PLANNED,
+        clock(slide["seconds"]),
+        section["section"],
+        section["minutes"],
+        number - section["first"] + 1,
+        section["count"],
+        clock(section["start"]),
+        clock(end),
     )
 
 
@@ -223,47 +276,50 @@ def shown_cell(cell):
     return cell
 
 
-def opening_cell(lecture):
+def opening_cell(lecture, language=lab_sheet.ENGLISH):
+    say = language.say
+    left_out = ", ".join(n[:2] for n in language.left_out)
     rows = [
         f"| {clock(s['start'])} | {s['section']} | {s['notebook'][:2] if s['notebook'] else ''} | {s['minutes']} |"
         for s in lecture["sections"]
     ]
     return "\n".join(
         [
-            f"# {TITLE}",
+            f"# {say(TITLE)}",
             "",
-            f"*{SUBTITLE}.*",
+            f"*{say(SUBTITLE)}.*",
             "",
+            *([say(lab_sheet.TEXTS["LEFT_OUT"], left_out), ""] if left_out else []),
             '<div class="lecture-plan">',
             "",
-            "| At | Section | Notebook | Minutes |",
+            "| " + " | ".join(say(TEXTS[name]) for name in ("AT", "SECTION", "NOTEBOOK", "MINUTES")) + " |",
             "|---|---|---|---|",
             *rows,
-            f"| {clock(lecture['minutes'] * 60)} | end | | {lecture['minutes']} |",
+            f"| {clock(lecture['minutes'] * 60)} | {say(TEXTS['END'])} | | {lecture['minutes']} |",
             "",
             "</div>",
         ]
     )
 
 
-def closing_cell(lab):
+def closing_cell(lab, language=lab_sheet.ENGLISH):
+    say = language.say
     rows = [
-        f"| {lab_sheet.clock(e['start'])} | {e['notebook'][:2]} | {e['number']}: {lab_sheet.escape(e['task'])} "
-        f"| {e['minutes']} |"
+        f"| {lab_sheet.clock(e['start'])} | {e['notebook'][:2]} | {e['number']}: "
+        f"{lab_sheet.escape(language.task(e['tasks']))} | {e['minutes']} |"
         for e in lab["lab"]
     ]
     return "\n".join(
         [
-            f"## The lab: {lab_sheet.LAB_MINUTES} minutes, in the student notebooks",
+            f"## {say(LAB_HEADING, lab_sheet.LAB_MINUTES)}",
             "",
-            "Open them on your laptop (`python3 course.py start`), on Colab (the README's links) or on the classroom "
-            "hub. *Run all* stops at the first exercise not done; done = its check prints `check passed`.",
+            say(LAB_OPEN, language.start),
             "",
             '<div class="lecture-plan">',
             "",
-            "| At | Notebook | Exercise | Minutes |",
+            "| " + " | ".join(say(TEXTS[name]) for name in ("AT", "NOTEBOOK", "EXERCISE", "MINUTES")) + " |",
             "|---|---|---|---|",
-            f"| 0:00 | | open the notebooks | {lab_sheet.GETTING_STARTED} |",
+            f"| 0:00 | | {say(TEXTS['OPEN_NOTEBOOKS'])} | {lab_sheet.GETTING_STARTED} |",
             *rows,
             "",
             "</div>",
@@ -271,15 +327,16 @@ def closing_cell(lab):
     )
 
 
-def deck_notebook(lecture, lab):
+def deck_notebook(lecture, lab, language=lab_sheet.ENGLISH):
     """Returns the notebook that nbconvert turns into the lecture deck: every slide's cells with their slide types,
-    each slide opening with its `where` line, its notes (its planned time first) and its data-timing."""
+    each slide opening with its `where` line, its notes (its planned time first) and its data-timing (the generated
+    texts in `language`)."""
     cells = []
     for number, slide in enumerate(lecture["slides"]):
         section = lecture["sections"][slide["section"]]
         first_of_section = number == section["first"]
         if not slide["cells"]:
-            text = opening_cell(lecture) if slide["section"] == 0 else closing_cell(lab)
+            text = opening_cell(lecture, language) if slide["section"] == 0 else closing_cell(lab, language)
             content = [new_markdown_cell(text)]
         else:
             content = [shown_cell(cell) for _, cell, _ in slide["cells"]]
@@ -294,7 +351,9 @@ def deck_notebook(lecture, lab):
                     "slide_type": "slide" if first_of_section else "subslide",
                     "data": {"timing": str(slide["seconds"])},
                 },
-                speaker_notes.NOTES_KEY: "\n\n".join(p for p in (timing_line(lecture, number), slide["notes"]) if p),
+                speaker_notes.NOTES_KEY: "\n\n".join(
+                    p for p in (timing_line(lecture, number, language), slide["notes"]) if p
+                ),
             },
         )
         start["id"] = f"lecture-slide-{number + 1}"
@@ -304,7 +363,7 @@ def deck_notebook(lecture, lab):
             cell.metadata["slideshow"] = {"slide_type": "fragment" if fragment else "-"}
             cells.append(cell)
     nb = new_notebook(cells=speaker_notes.gather(cells))
-    nb.metadata["title"] = TITLE
+    nb.metadata["title"] = language.say(TITLE)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
@@ -318,8 +377,9 @@ def exporter():
     return export
 
 
-def build(out=slides.BUILD, cache=slides.ASSET_CACHE, paths=None):
-    """Writes out/lecture.slides.html (with out/assets/) and the lab sheet; returns (deck, lecture plan, lab plan)."""
+def build(out=slides.BUILD, cache=slides.ASSET_CACHE, paths=None, language=lab_sheet.ENGLISH):
+    """Writes out/lecture.slides.html (with out/assets/) and the lab sheet, from the solutions notebooks at `paths`
+    (all of solutions/ by default), in `language`; returns (deck, lecture plan, lab plan)."""
     if slides.assets_missing(cache):
         raise npm_assets.AssetsUnavailable(
             f"the slide assets are not staged in {cache}: run `python3 course.py setup`"
@@ -327,14 +387,14 @@ def build(out=slides.BUILD, cache=slides.ASSET_CACHE, paths=None):
         )
     out = Path(out)
     shutil.copytree(cache, out / "assets", dirs_exist_ok=True)
-    lecture, lab = plan(paths), lab_sheet.plan(paths)
+    lecture, lab = plan(paths, language), lab_sheet.plan(paths, language)
     body, _ = exporter().from_notebook_node(
-        deck_notebook(lecture, lab),
+        deck_notebook(lecture, lab, language),
         resources={"metadata": {"name": "lecture"}, "default_timing": 60},
     )
     deck = out / DECK_NAME
     deck.write_text(body, encoding="utf-8")
-    lab_sheet.write(out, paths)
+    lab_sheet.write(out, paths, language)
     return deck, lecture, lab
 
 
@@ -349,17 +409,21 @@ def summary(lecture):
     return lines
 
 
-def main(argv=()):
+def main(argv=(), out=slides.BUILD, paths=None, language=lab_sheet.ENGLISH):
+    """Builds the deck and the lab sheet into `out` (see build) and prints the plan; returns the exit status."""
     try:
-        deck, lecture, lab = build()
+        deck, lecture, lab = build(out, paths=paths, language=language)
     except (npm_assets.AssetsUnavailable, LectureError, lab_sheet.LabError) as error:
         print(f"[course] {error}")
         return 1
     print("\n".join(summary(lecture)))
+    folder = deck.parent.relative_to(ROOT) if deck.parent.is_relative_to(ROOT) else deck.parent
     print(
-        f"[course] the lecture deck: {deck.relative_to(ROOT)}; the lab sheet: "
-        f"{(deck.parent / 'lab.html').relative_to(ROOT)} and lab.md ({lab['minutes']} minutes)."
+        f"[course] the lecture deck: {folder / deck.name}; the lab sheet: {folder / 'lab.html'} and lab.md "
+        f"({lab['minutes']} minutes)."
     )
+    if language.left_out:
+        print(f"[course] not in the {language.code} edition yet, so left out: {', '.join(language.left_out)}")
     return 0
 
 

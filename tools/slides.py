@@ -6,7 +6,8 @@
                                           build/slides/lecture.slides.html, lab.html and lab.md (all decks: also)
     python -m tools.slides --stage-assets fetch reveal.js and co. from the npm registry (set-up does it)
     python -m tools.slides --check-assets exit 1 if they are not staged
-    python course.py slides --lang ko     the Korean edition's decks (solutions/ko, notebooks/ko), into build/slides/ko/
+    python course.py slides --lang ko     the Korean edition's decks (solutions/ko, notebooks/ko), its lecture deck and
+                                          lab sheet, into build/slides/ko/ (--lecture --lang ko: only those two)
 
 Which cell goes on which slide is in each notebook's metadata (tools/notebook_frame.py sets it at refresh).
 For the deck, markdown cells are also cut at their `##`/`###` headings (the last cell's Summary, Exercises
@@ -70,6 +71,9 @@ INDEX_TEXTS = {
     "goes back; <kbd>Esc</kbd> shows the overview; <kbd>S</kbd> opens the speaker view.",
     "solutions": "solutions",
     "notebooks": "student version",
+    "lecture": "<b>The lecture</b> ({0} minutes)",
+    "lecture_deck": "lecture deck",
+    "lab_sheet": "lab sheet",
 }
 
 
@@ -169,11 +173,11 @@ def exporter():
     )
 
 
-def build(out=BUILD, prefixes=(), cache=ASSET_CACHE, decks=DECKS, translate=None, lang="en"):
+def build(out=BUILD, prefixes=(), cache=ASSET_CACHE, decks=DECKS, translate=None, lang="en", lecture_minutes=75):
     """Returns the paths of the decks written under `out` (and out/index.html), for notebooks matching `prefixes`.
 
-    A translated edition passes its `lang`, its own `decks` ({build folder: source folder}) and `translate` (for the
-    index's texts).
+    A translated edition passes its `lang`, its own `decks` ({build folder: source folder}), `translate` (for the
+    index's texts) and its lecture deck's minutes (it leaves out the notebooks not translated yet).
     """
     import nbformat
 
@@ -195,11 +199,11 @@ def build(out=BUILD, prefixes=(), cache=ASSET_CACHE, decks=DECKS, translate=None
             deck.parent.mkdir(parents=True, exist_ok=True)
             deck.write_text(body, encoding="utf-8")
             written.append(deck)
-    write_index(out, decks, translate, lang)
+    write_index(out, decks, translate, lang, lecture_minutes)
     return written
 
 
-def write_index(out, decks=DECKS, translate=None, lang="en"):
+def write_index(out, decks=DECKS, translate=None, lang="en", lecture_minutes=75):
     """Writes out/index.html: one line per notebook whose decks are in `out`, linking its solutions and student deck."""
     import nbformat
 
@@ -217,7 +221,8 @@ def write_index(out, decks=DECKS, translate=None, lang="en"):
     if (Path(out) / "lecture.slides.html").is_file():  # tools/lecture.py's deck and lab sheet
         items.insert(
             0,
-            '<li><b>The lecture</b> (75 minutes): <a href="lecture.slides.html">lecture deck</a> · lab sheet: '
+            f"<li>{text['lecture'].format(lecture_minutes)}: "
+            f'<a href="lecture.slides.html">{text["lecture_deck"]}</a> · {text["lab_sheet"]}: '
             '<a href="lab.html">HTML</a>, <a href="lab.md">Markdown</a></li>',
         )
     (Path(out) / "index.html").write_text(
@@ -245,10 +250,14 @@ def main(argv):
             return 0
         lang = argv[argv.index("--lang") + 1] if "--lang" in argv else "en"
         prefixes = [a for a in argv if not a.startswith("-") and a != lang]
-        if "--lecture" in argv:  # the lecture deck and the lab sheet only
+        if "--lecture" in argv and lang == "en":  # the lecture deck and the lab sheet only
             from tools import lecture
 
             return lecture.main()
+        if "--lecture" in argv:  # a translated edition's (tools/i18n/edition.py)
+            from tools.i18n import edition
+
+            return edition.build_lecture(lang, BUILD / lang)
         if lang == "en":
             if not prefixes:  # all decks: the lecture and the lab sheet too (the index links them)
                 from tools import lecture
@@ -260,7 +269,12 @@ def main(argv):
             from tools.i18n import edition
 
             folders, translate = edition.deck_folders(lang), edition.slide_texts(lang)
-            decks = build(BUILD / lang, prefixes, decks=folders, translate=translate, lang=lang)
+            if not prefixes and edition.build_lecture(lang, BUILD / lang):  # all decks: its lecture and lab sheet too
+                return 1
+            minutes = edition.lecture_minutes(lang)  # the notebooks not translated yet are left out
+            decks = build(
+                BUILD / lang, prefixes, decks=folders, translate=translate, lang=lang, lecture_minutes=minutes
+            )
     except npm_assets.AssetsUnavailable as error:
         print(f"[course] warning: {error}")
         return 1

@@ -2,11 +2,18 @@
 
 - solutions/<lang>/NN_name.ipynb: solutions/NN_name.ipynb with every markdown cell translated (the English kept
   where the catalog has no usable translation yet), every code cell byte-identical, except two lines that set the
-  language, inserted in the set-up cell right before `errors.show_lessons()` (LANGUAGE_LINES); its outputs come from
-  executing it (tools/refresh_outputs.py).
+  language, inserted in the set-up cell right before `errors.show_lessons()` (LANGUAGE_LINES); the instructor kit's
+  cell metadata translated too: speaker notes (`notes`) and lecture section names (`lecture.section`); its outputs
+  come from executing it (tools/refresh_outputs.py).
 - notebooks/<lang>/NN_name.ipynb: its student version (tools/student_version.py), the stubs' texts translated.
 - README.<lang>.md: the README's title, introduction, two commands and course map, translated, linking the edition.
 A notebook joins the edition once its first markdown cell (the title and introduction) has a usable translation.
+
+The edition's decks (`python3 course.py slides --lang ko`, build/slides/<lang>/) are built by tools/slides.py from
+solutions/<lang> and notebooks/<lang>; its lecture deck and lab sheet (lecture.slides.html, lab.html, lab.md there)
+by tools/lecture.py from the edition's solutions, with `kit_language`: the fixed texts of i18n/<lang>/lecture.po,
+the exercises' tasks of the notebooks' catalogs. A notebook not in the edition yet stays out of them, as it stays out
+of the edition; their plan slide and sheet name the notebooks left out.
 """
 
 import copy
@@ -14,7 +21,7 @@ import json
 
 import nbformat
 
-from tools import notebook_frame, slides, student_version
+from tools import lab_sheet, lecture, notebook_frame, slides, speaker_notes, student_version
 from tools.i18n import ROOT, catalogs, extract
 
 EDITION_NOTE = (
@@ -76,11 +83,55 @@ def translated_solution(nb, lang, name, root=ROOT):
             cell.source = done.get(cell.source, cell.source)
         elif cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        translate_metadata(cell, done)
     lines = setup[0].source.splitlines()
     at = lines.index(SETUP_LINE)
     setup[0].source = "\n".join([*lines[:at], *language_lines(lang), *lines[at:]])
     out.metadata["course"] = {"language": lang, "translated_from": f"solutions/{name}"}
     return out
+
+
+def translate_metadata(cell, done):
+    """Translates, in place, the cell's speaker notes and the name of the lecture section it opens, when `done`
+    ({English: translation}) has them; anything else in its metadata stays as it is."""
+    notes = speaker_notes.notes_of(cell)
+    if notes in done:
+        cell.metadata[speaker_notes.NOTES_KEY] = done[notes]
+    section = cell.metadata.get(lecture.SECTION_KEY)
+    if isinstance(section, dict) and isinstance(section.get("section"), str):
+        section["section"] = done.get(section["section"].strip(), section["section"])
+
+
+def kit_language(lang, root=ROOT):
+    """Returns the lab_sheet.Language of the edition's lecture deck and lab sheet: every catalog's usable
+    translations (lecture.po's fixed texts, the notebooks' tasks), the edition's folders and start command, and the
+    English notebooks it leaves out (not in the edition yet)."""
+    table = {source: target for source, target, _ in catalogs.translator(lang, root).entries}
+    built = {p.stem for p in kit_paths(lang, root)}
+    return lab_sheet.Language(
+        code=lang,
+        translate=lambda text: table.get(text, text),
+        notebooks=f"notebooks/{lang}",
+        start=f"python3 course.py start --lang {lang}",
+        decks=f"build/slides/{lang}",
+        left_out=tuple(p.stem for p in sorted((root / "solutions").glob("*.ipynb")) if p.stem not in built),
+    )
+
+
+def kit_paths(lang, root=ROOT):
+    """Returns the edition's solutions notebooks that its lecture deck and lab sheet are built from."""
+    paths = [root / "solutions" / lang / p.name for p in edition_paths(lang, root=root)]
+    return [p for p in paths if p.is_file()]
+
+
+def build_lecture(lang, out, root=ROOT):
+    """Builds the edition's lecture deck and lab sheet into `out` (build/slides/<lang>/); returns the exit status."""
+    return lecture.main(out=out, paths=kit_paths(lang, root), language=kit_language(lang, root))
+
+
+def lecture_minutes(lang, root=ROOT):
+    """Returns the minutes of the edition's lecture deck (less than the English one's while notebooks are left out)."""
+    return lecture.plan(kit_paths(lang, root), kit_language(lang, root))["minutes"]
 
 
 def without_language_lines(source, lang):

@@ -1,23 +1,27 @@
 """What is translated: every text of the English source, keyed by its English, with where it comes from.
 
-One catalog per notebook (`NN_name`), plus `utils`, `readme` and `slides`:
+One catalog per notebook (`NN_name`), plus `utils`, `readme`, `slides` and `lecture`:
 
 - a notebook's catalog holds every markdown cell of solutions/NN_name.ipynb (the whole cell), each exercise's and
-  the challenge's task text (from `### BEGIN SOLUTION Exercise N: <task>`: the Korean stubs use it), and the prose
+  the challenge's task text (from `### BEGIN SOLUTION Exercise N: <task>`: the Korean stubs use it), the prose
   its code prints: strings and f-strings in calls of print, checks.*, challenge.* and quiz.* (claims, goals, the
-  concept questions' explanations, the challenge's unit);
+  concept questions' explanations, the challenge's unit), and the instructor kit's texts in cell metadata (issue 18):
+  every cell's speaker notes (`metadata["notes"]`, Markdown, whole) and every lecture section's name
+  (`metadata["lecture"]["section"]`), each after its cell's markdown;
 - `utils` holds the messages of utils/*.py (every string or f-string that reads as prose, docstrings, regular
   expressions, comparisons and keys left out; errors.LESSONS's lessons, not their patterns) and the stubs' fixed
   texts (tools/student_version.py's stub());
-- `readme` holds the parts of README.md that README.<lang>.md translates, and `slides` the slide index's texts.
+- `readme` holds the parts of README.md that README.<lang>.md translates, `slides` the slide index's texts, and
+  `lecture` the fixed texts of the lecture deck and the lab sheet (tools/lecture.py's and tools/lab_sheet.py's TEXTS:
+  titles, the plan and lab slides, their notes, the sheet's headings and sentences), added by EXTRA_SOURCES.
 
 Code is turned into templates: an f-string's values become numbered placeholders, "numpy: loss {0} at iteration 0"
 (adjacent values make one placeholder; strings joined with + make one text; `a if c else b` between strings makes
 one text per branch). A text of several lines gives one entry per line, as utils/i18n.py translates printed lines.
 Texts that are only code, numbers or placeholders are skipped.
 
-Extension point (issue 18's lecture notes and lab sheet): append to EXTRA_SOURCES a function of the repository's
-root that returns {catalog name: [Text, ...]}; markdown cells (speaker notes included) are already extracted.
+Extension point: EXTRA_SOURCES lists functions of the repository's root that return {catalog name: [Text, ...]}
+(each Text with its `where` and `notes`); instructor_texts, the `lecture` catalog, is one.
 """
 
 import ast
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from tools import student_version
+from tools import speaker_notes, student_version
 
 PROSE = re.compile(r"[A-Za-z][A-Za-z']{2,}:? [A-Za-z(]|[A-Za-z] [A-Za-z][A-Za-z']{2,}|[A-Za-z]{3,}: \{0\}")
 WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w(])")  # a word, not part of an identifier, a call or an attribute
@@ -40,7 +44,6 @@ SKIPPED_METHODS = {
 }  # fmt: skip
 SKIPPED_KEYWORDS = {"title", "xlabel", "ylabel", "label", "legend", "env", "win", "opts", "name_filter", "mode"}
 README_SECTIONS = ("", "## The two commands", "## The course")  # "" is the title and the introduction
-EXTRA_SOURCES = []  # functions root -> {catalog: [Text, ...]} (see the docstring)
 
 
 @dataclass
@@ -280,6 +283,12 @@ def notebook_texts(path, root):
         note = f"cell {index} (id {cell.get('id', '?')})"
         if cell.cell_type == "markdown" and cell.source.strip():
             _add(catalog, cell.source, False, "markdown", where, f"markdown, {note}")
+        section = cell.metadata.get("lecture")
+        if isinstance(section, dict) and isinstance(section.get("section"), str) and section["section"].strip():
+            _add(catalog, section["section"].strip(), False, "section", where, f"lecture section name, {note}")
+        notes = speaker_notes.notes_of(cell)
+        if notes:
+            _add(catalog, notes, False, "notes", where, f"speaker notes, {note}")
         if cell.cell_type != "code":
             continue
         for part in student_version.split_regions(cell.source, rel):
@@ -364,5 +373,26 @@ def all_texts(root, fixed=None):
     for extra in EXTRA_SOURCES:
         for name, texts in extra(root).items():
             for text in texts:
-                _add(catalogs.setdefault(name, {}), text.msgid, text.template, text.kind, *text.where[:1])
+                for i, where in enumerate(text.where):
+                    note = text.notes[min(i, len(text.notes) - 1)] if text.notes else None
+                    _add(catalogs.setdefault(name, {}), text.msgid, text.template, text.kind, where, note)
     return catalogs
+
+
+def instructor_texts(root):
+    """Returns {"lecture": [Text, ...]}: the fixed texts of the lecture deck (tools/lecture.py) and of the lab sheet
+    (tools/lab_sheet.py), each noted with where it shows. (`root` is unused: these texts are the tools' own.)"""
+    from tools import lab_sheet, lecture
+
+    texts = {}
+    for module, kind in ((lecture, "lecture deck"), (lab_sheet, "lab sheet")):
+        path = f"tools/{module.__name__.rsplit('.', 1)[-1]}.py"
+        for name, english in module.TEXTS.items():
+            template = bool(re.search(r"\{\d+\}", english))
+            text = texts.setdefault(english, Text(english, template, "lecture"))
+            text.where.append((path, name))
+            text.notes.append(f"{kind}, {module.NOTES[name]}")
+    return {"lecture": list(texts.values())}
+
+
+EXTRA_SOURCES = [instructor_texts]  # functions root -> {catalog: [Text, ...]} (see the docstring)
