@@ -7,7 +7,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tools import kernel_env
+from tools import kernel_env, notebook_walk
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -54,14 +54,4 @@ def execute(nb, folder, env=None):
     return nb, None, None
 
 
-def text_of(cell):
-    """Returns all the text a cell printed or displayed, tracebacks included."""
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif out.output_type == "error":
-            parts.append(f"{out.ename}: {out.evalue}")
-        else:
-            parts.append(out.get("data", {}).get("text/plain", ""))
-    return "".join(parts)
+text_of = notebook_walk.text_of  # all the text a cell printed or displayed, tracebacks as "ename: evalue"

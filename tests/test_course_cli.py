@@ -1,6 +1,5 @@
 """course.py: the README's commands. Set-up is reused, and `start` serves the course on 127.0.0.1 only."""
 
-import json
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import psutil
 import pytest
 
 import course
+from tests.jupyter_api import wait_for_json
 from tests.nbrun import ROOT
 from utils.ports import free_port
 
@@ -35,11 +35,6 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "python3 course.py test" in ci and "python3 course.py test" in readme
     assert "python3 course.py start" in readme
-
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=2) as response:
-        return json.load(response)
 
 
 def listening_ports(process):
@@ -73,14 +68,7 @@ def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
         start_new_session=True,
     )
     try:
-        listing, deadline = None, time.time() + 60
-        while listing is None and time.time() < deadline:
-            try:
-                listing = get_json(f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}")
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-                time.sleep(0.5)
-        assert listing is not None, "JupyterLab did not answer within 60 s"
+        listing = wait_for_json(proc, f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}")
         assert list(runtime_dir.glob("jpserver-*.json")), "the server's runtime file is where the test looks"
         names = {item["name"] for item in listing["content"]}
         assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names

@@ -8,7 +8,6 @@ under tmp_path, so what is left behind is this run's only.
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,13 +20,13 @@ import psutil
 import pytest
 
 import course
-from tests import nbrun
+from tests import browser, nbrun
 from tests.nbrun import ROOT
 from utils.ports import free_port
 
 TOKEN = "course-start-test-token"
 STOP_SECONDS = 10  # what a person waits after Ctrl+C, at most
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = browser.chromium()
 
 
 class Course:
@@ -370,27 +369,16 @@ def open_jupyterlab(course_run, screenshot):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=browser.FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page = chromium.new_page(viewport={"width": 1280, "height": 800})
             page.goto(course_run.url(f"/?token={TOKEN}"), timeout=60_000)  # the address the browser start opens
             page.wait_for_selector(".jp-DirListing-item", timeout=60_000)  # the file browser lists notebooks/
             page.wait_for_timeout(3000)  # the news question appears within a second of the listing (measured)
             page.screenshot(path=str(screenshot))
             return page.content()
         finally:
-            browser.close()
+            chromium.close()
 
 
 @pytest.mark.skipif(

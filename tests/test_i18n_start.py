@@ -5,20 +5,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import psutil
 import pytest
 
 import course
+from tests.jupyter_api import get_json, wait_for_json
 from tests.nbrun import ROOT
 from utils.ports import free_port
-
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.load(response)
 
 
 def test_the_language_option_is_taken_out_of_jupyterlab_s_arguments():
@@ -57,14 +52,7 @@ def test_start_in_korean_serves_the_korean_notebooks_with_jupyterlab_in_korean(t
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        listing, deadline = None, time.time() + 60
-        while listing is None and time.time() < deadline:
-            try:
-                listing = get_json(f"{base}/api/contents/notebooks/ko?token={token}")
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-                time.sleep(0.5)
-        assert listing is not None, "JupyterLab did not answer within 60 s"
+        listing = wait_for_json(proc, f"{base}/api/contents/notebooks/ko?token={token}")
         names = {item["name"] for item in listing["content"]}
         assert {p.name for p in (ROOT / "notebooks" / "ko").glob("*.ipynb")} <= names and names
         setting = get_json(f"{base}/lab/api/settings/{course.LOCALE_SETTING}?token={token}")

@@ -25,24 +25,17 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests import browser as browser_setup
 from tests import nbrun
 from tools import lecture, slides
 
 VIEW = {"width": 1280, "height": 800}
-BROWSER_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+BROWSER_FLAGS = browser_setup.FLAGS
 DECKS = [(folder, path.stem) for folder in slides.DECKS for path in nbrun.solution_paths()]
 DECK_IDS = [f"{f}/{s}" for f, s in DECKS]
 LECTURE = ("", "lecture")  # build/slides/lecture.slides.html (tools/lecture.py)
 ALL_DECKS, ALL_IDS = [*DECKS, LECTURE], [*DECK_IDS, "lecture"]
-NO_CHROMIUM = "no Chromium: `python3 course.py test` installs it where it can (apt-get)"
+NO_CHROMIUM = browser_setup.MISSING
 
 # The state a key press can change: where the deck is, which fragments show, how far the slide is scrolled.
 STATE = """() => {
@@ -106,8 +99,7 @@ MEASURE = """() => {
 }"""
 
 
-def chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+chromium = browser_setup.chromium
 
 
 def title_of(stem):

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +15,7 @@ import psutil
 import pytest
 import torch
 
+from tests import browser
 from tests.visdom_server import Server
 from utils import live
 from utils.ports import free_port
@@ -173,22 +173,10 @@ def test_server_frozen_before_start_falls_back_in_bounded_time(server):
     assert "(no answer in time)" in said[0]
 
 
-def chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+chromium = browser.chromium
 
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,900",
-    "--virtual-time-budget=10000",
-]
+CHROMIUM_FLAGS = ["--headless", *browser.FLAGS, "--window-size=1280,900", "--virtual-time-budget=10000"]
 
 
 @pytest.mark.skipif(not chromium(), reason="no Chromium: `python3 course.py test` installs it where it can (apt-get)")

@@ -78,12 +78,17 @@ class Walk:
 
     def text(self, index):
         """Returns all the text cell `index` printed or displayed in its last run, errors as "ename: evalue"."""
-        parts = []
-        for out in self.nb.cells[index].get("outputs", []):
-            if out.output_type == "stream":
-                parts.append(out.text)
-            elif out.output_type == "error":
-                parts.append(f"{out.ename}: {out.evalue}")
-            else:
-                parts.append(out.get("data", {}).get("text/plain", ""))
-        return "".join(parts)
+        return text_of(self.nb.cells[index])
+
+
+def text_of(cell):
+    """Returns all the text a cell printed or displayed, errors as "ename: evalue"."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+        else:
+            parts.append(out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
