@@ -13,7 +13,9 @@ after use("en"), nothing is translated and nothing is wrapped: the English noteb
 An English text is translated by its exact entry first, else by a template: an entry made from an f-string, whose
 numbered placeholders ("numpy: loss {0} at iteration 0") match any text; the values they capture are translated in
 turn when they are catalog texts themselves (also piece by piece around "; " and ", "), and kept as they are
-otherwise. A text of several lines is tried whole, then line by line. Anything unknown comes out unchanged.
+otherwise. When several templates match, the reading that leaves the least English prose wins, then the one that
+translates the most values, then the template with the most literal text. A text of several lines is tried whole,
+then line by line. Anything unknown comes out unchanged.
 
 The entries come from i18n/<language>/runtime.json, which `python3 course.py translate` compiles from the gettext
 catalogs i18n/<language>/*.po (only their translated, non-fuzzy entries). Reading it needs the standard library
@@ -35,6 +37,8 @@ PREFIX = 4  # templates are looked up by the first characters of their text
 MAX_DEPTH = 4
 MAX_SPLITS = 32  # the ways of reading a text with a template that are tried
 CACHE_SIZE = 20000
+PROSE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,})+")  # English words in a row: prose, not a value like 1e-05
+HANGUL = re.compile(r"[\uac00-\ud7a3]+")  # what is left untranslated when reading Korean back into English
 
 _state = {"language": "en", "translator": None, "reverse": None}
 
@@ -101,7 +105,8 @@ class Template:
 class Translator:
     """Translates texts with a table of entries (english, translation, whether it is a template)."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, leftover=PROSE):
+        self.leftover = leftover  # text of the source language that a reading leaves untranslated
         self.entries = [(source, target, bool(template)) for source, target, template in entries]
         self.exact = {source: target for source, target, template in self.entries if not template}
         self._by_prefix, self._short = {}, {}
@@ -126,7 +131,7 @@ class Translator:
 
     def reverse(self):
         """Returns the Translator the other way: from the translations back to English."""
-        return Translator((target, source, template) for source, target, template in self.entries)
+        return Translator(((target, source, template) for source, target, template in self.entries), HANGUL)
 
     def translate(self, text):
         """Returns the translation of `text` (see the module's docstring), or `text` itself."""
@@ -152,10 +157,19 @@ class Translator:
             *self._by_prefix.get(text[:PREFIX], ()),
             *(t for prefix, group in self._short.items() if text.startswith(prefix) for t in group),
         ]
-        for template in sorted(candidates, key=lambda t: t.weight, reverse=True):
-            if template.pattern.fullmatch(text):
-                return template.fill(self._best_split(template, text, depth), lambda v: self._value(v, depth + 1))
-        return None
+        best, best_rank = None, None
+        for template in candidates:
+            if not template.pattern.fullmatch(text):
+                continue
+            values = self._best_split(template, text, depth)
+            translated = [self._value(v, depth + 1) for v in values]
+            english_left = sum(len(run) for t in translated for run in self.leftover.findall(t))
+            # the reading that leaves the least English prose wins, then the one translating the most values, then
+            # the template with the most literal text ("Hint: {0}" over "Hint: {0}." for a value without ".")
+            rank = (-english_left, sum(t != v for v, t in zip(values, translated)), template.weight)
+            if best_rank is None or rank > best_rank:
+                best, best_rank = template.fill(values, lambda v: self._value(v, depth + 1)), rank
+        return best
 
     def _best_split(self, template, text, depth):
         """Returns the placeholders' values that make up `text` with the most of them translatable."""
