@@ -2,11 +2,18 @@
 
 - Every notebook kernel gets the reproducible environment of tools/kernel_env.py (the refresh command uses it too).
 - nbval opens its sanitize file relative to the current folder, so it is given here as an absolute path.
-- At the end, each notebook's total duration (kernel start included) is printed.
+- The suite runs on several processes (pytest-xdist, pytest.ini: as many as the cores, at most 4). Each test file,
+  and each notebook under nbval (its cells share one kernel), stays on one process, in order; only the progression
+  walks, one independent kernel each, are spread one by one. Before the processes start, the digits data set that
+  several notebooks read is written once, so that they never race to write it.
+- At the end, each notebook's total duration (kernel start included) is printed: on a busy machine, with the
+  other processes running beside it, a notebook takes longer than alone.
 """
 
 from collections import defaultdict
 from pathlib import Path
+
+import pytest
 
 from tools import kernel_env
 
@@ -14,10 +21,25 @@ ROOT = Path(__file__).resolve().parent
 _notebook_seconds = defaultdict(float)
 
 
+SPREAD = {"tests/test_exercise_progression.py"}  # independent tests, each with a kernel of its own
+
+
 def pytest_configure(config):
     kernel_env.apply()
     if not getattr(config.option, "nbval_sanitize_with", None):
         config.option.nbval_sanitize_with = str(ROOT / "tests" / "sanitize.cfg")
+    if not hasattr(config, "workerinput"):  # the main process, before any worker starts
+        from utils import data
+
+        data.write_digits()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keeps each test file, and each notebook's cells, on one process (pytest-xdist's loadgroup)."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(path))
 
 
 def pytest_runtest_logreport(report):

@@ -235,9 +235,11 @@ class Relay:
 
 
 def start_visdom(python, port_file):
-    """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1."""
+    """Returns the running Visdom server process (tools/visdom_server.py), started on 127.0.0.1: on the port that
+    $COURSE_VISDOM_PORT names, else on Visdom's usual 8097 (a busy port is reported and a free one used)."""
+    wanted = os.environ.get("COURSE_VISDOM_PORT", "").strip()
     return subprocess.Popen(
-        tool_command(python, "visdom_server", "--port-file", port_file),
+        tool_command(python, "visdom_server", "--port-file", port_file, *(["--port", wanted] if wanted else [])),
         cwd=ROOT,
         start_new_session=True,
         stdout=subprocess.PIPE,

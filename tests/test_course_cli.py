@@ -52,6 +52,7 @@ def test_start_serves_the_notebooks_and_visdom_on_localhost_only(tmp_path):
         JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
         COURSE_WORK_DIR=str(tmp_path / "work"),
         COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"),
+        COURSE_VISDOM_PORT=str(free_port()),  # never 8097, where another test's notebook 08 may look
     )
     proc = subprocess.Popen(
         [

@@ -43,6 +43,7 @@ class Course:
             JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
             COURSE_WORK_DIR=str(self.work),
             COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"),
+            COURSE_VISDOM_PORT=str(free_port()),  # never 8097, where another test's notebook 08 may look
         )
         cmd = [
             sys.executable,

@@ -46,6 +46,7 @@ def test_start_in_korean_serves_the_korean_notebooks_with_jupyterlab_in_korean(t
         JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
         COURSE_WORK_DIR=str(tmp_path / "work"),
         COURSE_VISDOM_ENV_PATH=str(tmp_path / "visdom"),
+        COURSE_VISDOM_PORT=str(free_port()),  # never 8097, where another test's notebook 08 may look
     )
     command = [sys.executable, str(ROOT / "course.py"), "start", "--lang", "ko", "--no-browser"]
     command += [f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"]
