@@ -4,16 +4,15 @@
 - nbval opens its sanitize file relative to the current folder, so it is given here as an absolute path.
 - The suite runs on several processes (pytest-xdist, pytest.ini: as many as the cores, at most 4). Each test file,
   and each notebook under nbval (its cells share one kernel), stays on one process, in order; only the progression
-  walks, one independent kernel each, are spread one by one. Before the processes start, the digits data set that
-  several notebooks read is written once, so that they never race to write it.
+  walks, one independent kernel each, are spread one by one (pytest_xdist_make_scheduler below). Before the
+  processes start, the digits data set that several notebooks read is written once, so that they never race to
+  write it.
 - At the end, each notebook's total duration (kernel start included) is printed: on a busy machine, with the
   other processes running beside it, a notebook takes longer than alone.
 """
 
 from collections import defaultdict
 from pathlib import Path
-
-import pytest
 
 from tools import kernel_env
 
@@ -34,12 +33,19 @@ def pytest_configure(config):
         data.write_digits()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keeps each test file, and each notebook's cells, on one process (pytest-xdist's loadgroup)."""
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        if path not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(path))
+def pytest_xdist_make_scheduler(config, log):
+    """Keeps each test file, and each notebook's cells, on one process; spreads the tests of SPREAD one by one.
+
+    pytest-xdist's own hook for a scheduler of the project's choosing: its file-by-file scheduler, with one rule
+    changed. (Its loadgroup mode cannot serve: under pytest 9 the group it appends to a test's id is lost.)"""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFile(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::")[0]
+            return nodeid if path in SPREAD else path
+
+    return ByFile(config, log)
 
 
 def pytest_runtest_logreport(report):
