@@ -17,6 +17,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from tools import kernel_env
 
 CELL_TIMEOUT = 120
+START_TRIES = 3  # a kernel that dies before it answers is started again (a new one, on new ports), twice at most
 
 
 @dataclass
@@ -49,9 +50,19 @@ class Walk:
         self._context = None
 
     def __enter__(self):
-        self._context = self.client.setup_kernel(env=self.env)
-        self._context.__enter__()
-        return self
+        """Starts the kernel. One that dies before it answers is replaced by a new one, on new ports: on a busy
+        machine, another process can take a free port between the moment it is picked and the kernel binding it."""
+        for attempt in range(1, START_TRIES + 1):
+            self._context = self.client.setup_kernel(env=self.env)
+            try:
+                self._context.__enter__()
+                return self
+            except RuntimeError:  # nbclient: "Kernel died before replying to kernel_info"
+                if self.client.km is not None and self.client.km.has_kernel:
+                    self.client.km.shutdown_kernel(now=True)
+                self.client.km = self.client.kc = None
+                if attempt == START_TRIES:
+                    raise
 
     def __exit__(self, *exc):
         return self._context.__exit__(*exc)
