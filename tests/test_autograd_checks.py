@@ -301,7 +301,9 @@ def test_a_slip_at_the_second_point_only_is_caught():
         u = a * b + c
         return 2 * u * b, 2 * u * a, 2 * u if a == 2.0 else 2.0 * u * 1.01
 
-    with pytest.raises(checks.CheckFailed, match=re.escape("at (a, b, c) = (0.5, 1.5, -0.25) does not match")):
+    with pytest.raises(
+        checks.CheckFailed, match=re.escape("at the point (a, b, c) = (0.5, 1.5, -0.25) does not match")
+    ):
         autograd_checks.check_grads_by_hand(right_at_one_point)
 
 
@@ -446,7 +448,7 @@ def forward_first_relu_only(x, weights):
 FORWARD_MISTAKES = [
     (forward_relu_on_output, "the output went through a ReLU too"),
     (forward_no_relu, "it has no ReLU: apply .clamp(min=0) after every layer but the last"),
-    (forward_three_weights, "net_forward(x, weights) with 2 weights raised ValueError"),
+    (forward_three_weights, "net_forward(x, weights) called with 2 weights raised ValueError"),
     (forward_three_weights, "Hint: it worked with 3 weights: write it for any number"),
     (forward_first_two, "with 3 weights returned shape (6, 4), not (N, D_out) = (6, 3)"),
     (forward_data, "the gradient reaching weight 0 is not the net's"),

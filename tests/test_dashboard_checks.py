@@ -95,7 +95,7 @@ LOSS_MISTAKES = {
     ),
     "text-not-line": (
         lambda vis, t, loss: vis.text(f"{loss.item()}", win="loss"),
-        "The window 'loss' holds text (vis.text), but the exercise asks for a line plot (vis.line)",
+        "The window 'loss' is a text window (vis.text), but the exercise asks for a line plot (vis.line)",
         "send it with vis.line(..., win='loss')",
     ),
     "wrong-values": (
@@ -249,7 +249,7 @@ STATUS_MISTAKES = {
     ),
     "line-not-text": (
         lambda vis, t, acc: vis.line(X=[t], Y=[acc], win="status", update="append"),
-        "The window 'status' holds a line plot (vis.line), but the exercise asks for text (vis.text)",
+        "The window 'status' is a line plot (vis.line), but the exercise asks for a text window (vis.text)",
         "send it with vis.text(..., win='status')",
     ),
     "second-pane": (
@@ -493,7 +493,7 @@ EVALUATION_MISTAKES = {
     ),
     "line-not-bars": (
         evaluation(bars=lambda vis, a: vis.line(X=list(range(10)), Y=a, win="per_class")),
-        "The window 'per_class' holds a line plot (vis.line), but the exercise asks for bars (vis.bar)",
+        "The window 'per_class' is a line plot (vis.line), but the exercise asks for a bar chart (vis.bar)",
         "vis.bar(..., win='per_class')",
     ),
     "bars-of-counts": (

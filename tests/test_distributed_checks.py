@@ -459,7 +459,7 @@ TRAIN_MISTAKES = {
     "not_shuffled": "Rank 0's items are not shuffled",
     "global_batch_size": "Rank 0's batches hold 16 items, not batch_size = 8.",
     "one_epoch": "Rank 0 trained on 4 batches, not 8 (2 epochs of 4).",
-    "nothing_returned": "train returned a NoneType, not the list of index batches it trained on.",
+    "nothing_returned": "train returned NoneType, not the list of index batches it trained on.",
     "no_ddp": "Ranks 0 and 1 end with different weights: their gradients were not averaged",
     "inner_model_called": "call ddp_model(x) in the loop: DDP's hooks average the gradients",
     "sum_loss": "a loss summed over the batch (reduction='sum')",
@@ -469,7 +469,7 @@ TRAIN_MISTAKES = {
     "no_step": "The weights did not change: the model was not trained.",
     "adam": "with torch.optim.SGD(ddp_model.parameters(), lr=learning_rate)",
     "two_values_per_batch": "ValueError: too many values to unpack (expected 2)",
-    "inputs_kept": "train returned a list of Tensor of shape (8, 1000), not the list of index batches",
+    "inputs_kept": "train returned list[Tensor[8, 1000]], not the list of index batches",
     "set_epoch_after": "Rank 0 saw its items in the same order in every epoch.",
     "group_started_again": "dist.init_process_group runs once per process",
 }

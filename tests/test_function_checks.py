@@ -464,7 +464,7 @@ def calls_the_class(fn):
     [
         (lambda fn: gradcheck_linear(fn, dtype=torch.float32), "gives gradcheck float32 inputs"),
         (lambda fn: gradcheck_linear(fn, requires=(False, True, True)), "x does not require grad"),
-        (lambda fn: gradcheck_linear(fn, requires=(True, False, False)), "w and b do not require grad"),
+        (lambda fn: gradcheck_linear(fn, requires=(True, False, False)), "the inputs w, b do not require grad"),
         (lambda fn: gradcheck_linear(linear()), "gradcheck_linear(MyLinear) never called fn.apply"),
         (calls_the_class, "gradcheck_linear calls fn(...) itself"),
         (always_true, "passed a MyLinear whose grad_x is twice the true one: the test lets a wrong gradient"),

@@ -76,6 +76,14 @@ def test_a_list_of_catalog_texts_is_translated_piece_by_piece(translator):
     )
 
 
+def test_a_hint_that_holds_a_semicolon_stays_whole_before_the_lesson():
+    """checks.running joins the checker's cause and the course's lesson with "; ", and a cause may hold "; " too."""
+    cause, lesson = "the cause; in two parts", "the lesson, in two parts; really"
+    translator = i18n.Translator([*ENTRIES, (cause, "원인", False), (lesson, "교훈", False)])
+    assert translator.translate(f"Hint: {cause}; {lesson}") == "힌트: 원인; 교훈"
+    assert translator.translate(f"Hint: {cause}; the loss") == "힌트: 원인; 손실", "a single piece is a value"
+
+
 def test_the_reverse_translator_reads_a_translation_back_into_english(translator):
     back = translator.reverse()
     assert back.translate("확인 통과: 손실") == "check passed: the loss"

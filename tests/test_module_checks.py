@@ -287,7 +287,7 @@ TWO_LAYER_MISTAKES = [
     ),
     (
         TwoSizes,
-        r"(?s)TwoSizes\(7, 5, 3\) raised TypeError instead of returning a TwoSizes module.*"
+        r"(?s)TwoSizes\(7, 5, 3\) raised TypeError instead of returning an instance of TwoSizes.*"
         r"def __init__\(self, D_in, H, D_out\).*The error itself: TypeError:",
     ),
     (
@@ -330,7 +330,7 @@ TWO_LAYER_MISTAKES = [
     (
         GlobalSizes,
         r"(?s)GlobalSizes\(7, 5, 3\).linear1 maps 1000 -> 100 features but should map 7 -> 5: it uses the "
-        r"notebook's D_in = 1000 and H = 100, not the sizes GlobalSizes\(7, 5, 3\) was given.*own arguments",
+        r"notebook's D_in = 1000, H = 100, not the sizes GlobalSizes\(7, 5, 3\) was given.*own arguments",
     ),
     (ExtraLayer, r"(?s)ExtraLayer\(7, 5, 3\) has 70 parameters but should have 58.*only linear1 and linear2"),
     (NoReturn, r"(?s)NoReturn\(x\) returned None.*return"),
@@ -381,7 +381,7 @@ def test_other_errors_in_init_become_a_lesson_with_their_message():
 
     with pytest.raises(checks.CheckFailed) as info:
         module_checks.build_module(Typo, call="Typo()")
-    assert str(info.value).startswith("Typo() raised AttributeError instead of returning a Typo module.")
+    assert str(info.value).startswith("Typo() raised AttributeError instead of returning an instance of Typo.")
     assert "The error itself: AttributeError: 'Typo' object has no attribute 'lienar'" in str(info.value)
 
 
@@ -565,7 +565,7 @@ STANDARDIZE_MISTAKES = [
     (NoReturnStandardize, r"NoReturnStandardize\(x\) returned None"),
     (
         OneArgument,
-        r"(?s)OneArgument\(mean, std\) raised TypeError instead of returning a OneArgument module.*"
+        r"(?s)OneArgument\(mean, std\) raised TypeError instead of returning an instance of OneArgument.*"
         r"def __init__\(self, mean, std\)",
     ),
 ]
@@ -897,19 +897,22 @@ NET_MISTAKES = [
     (NoOutputLinearApplied, r"(?s)has shape \(4, 5\) but should have shape \(4, 3\).*end with output_linear"),
     (
         ModuleListOfOneBlock,
-        r"(?s)raised TypeError instead of returning a ModuleListOfOneBlock module.*nn.ModuleList takes a list.*"
+        r"(?s)raised TypeError instead of returning an instance of ModuleListOfOneBlock.*nn.ModuleList takes a list.*"
         r"should be called with an iterable",
     ),
     (ReLUOnNetOutput, r"a ReLU is applied to the output: return output_linear\(h\) as it is"),
     (
         FailsWithoutBlocks,
-        r"(?s)forward\(x\) of FailsWithoutBlocks\(7, 5, 3, num_blocks=0\) raised IndexError.*with no blocks",
+        r"(?s)forward\(x\) of the module FailsWithoutBlocks\(7, 5, 3, num_blocks=0\) raised IndexError.*with no blocks",
     ),
     (
         NetWithGlobalSizes,
         r"output_linear maps 100 -> 10 features but should map 5 -> 3: it uses the notebook's H = 100",
     ),
-    (NetWithoutNumBlocks, r"(?s)raised TypeError instead of returning a NetWithoutNumBlocks module.*num_blocks\)"),
+    (
+        NetWithoutNumBlocks,
+        r"(?s)raised TypeError instead of returning an instance of NetWithoutNumBlocks.*num_blocks\)",
+    ),
 ]
 
 

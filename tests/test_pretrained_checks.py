@@ -189,7 +189,7 @@ def forgot_the_update(path):
         (text_mode_no_encode, r"(?s)raised TypeError.*Strings must be encoded before hashing"),
         (text_latin1, r"the file was read as latin-1 text and encoded back.*open it with 'rb'"),
         (text_ignoring_errors, r"the file was read as text with errors='ignore' and encoded back"),
-        (digest_bytes, r"(?s)is bytes \(32 of them\), not hex text.*\.hexdigest\(\), not \.digest\(\)"),
+        (digest_bytes, r"(?s)is bytes \(32 of them\), not hex text.*\.hexdigest\(\) instead of \.digest\(\)"),
         (md5, "it is the md5 of the file, not its sha256: use hashlib.sha256()"),
         (sha1, "it is the sha1 of the file"),
         (sha512, "it is the sha512 of the file"),

@@ -123,7 +123,7 @@ def check_grads_by_hand(grads_by_hand):
             ],
             "their signs are flipped: f = u**2 grows with u, so df/dc = 2u, not -2u.": [-2 * u * b, -2 * u * a, -2 * u],
         }
-        name = f"(df/da, df/db, df/dc) at (a, b, c) = {point}"
+        name = f"(df/da, df/db, df/dc) at the point (a, b, c) = {point}"
         if not _close(yours, expected, 1e-12):
             for message, wrong in mistakes.items():
                 if _close(yours, torch.tensor(wrong, dtype=torch.float64), 1e-12):
@@ -440,7 +440,7 @@ def check_net_forward(net_forward):
     for depth, sizes in FORWARD_SIZES.items():
         x, _, weights = sample(sizes)
         weights = [w.requires_grad_() for w in weights]
-        call = f"net_forward(x, weights) with {depth} weights"
+        call = f"net_forward(x, weights) called with {depth} weights"
         cause = "x is (N, D_in), weights[k] is (fan_in, fan_out): h = h @ w for each weight in turn"
         if depth != 3:
             cause = "it worked with 3 weights: write it for any number, a loop over weights[:-1], then the last"

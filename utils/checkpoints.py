@@ -12,6 +12,8 @@ from pathlib import Path
 
 import torch
 
+from utils import i18n
+
 FIX = (
     "delete it and get it again (for the course's zoo: `git checkout zoo/`, "
     "or rebuild it with `python -m tools.train_zoo`)"
@@ -19,7 +21,13 @@ FIX = (
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file is damaged, tampered with or not a weights-only checkpoint; the message names the fix."""
+    """A checkpoint file is damaged, tampered with or not a weights-only checkpoint; the message names the fix.
+
+    The message is in the course language in use (utils/i18n.py), as a check's failure is: a Korean notebook prints
+    and shows it in Korean."""
+
+    def __init__(self, message="", *args):
+        super().__init__(i18n.translate(message), *args)
 
 
 def sha256_of(path):
@@ -61,8 +69,10 @@ def load_checkpoint(path, sha256=None, size=None, map_location="cpu"):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
-            f"checkpoint {path} does not exist: check the name (zoo/manifest.json lists "
-            "the zoo's files) or rebuild the zoo with `python -m tools.train_zoo`."
+            i18n.translate(
+                f"checkpoint {path} does not exist: check the name (zoo/manifest.json lists "
+                "the zoo's files) or rebuild the zoo with `python -m tools.train_zoo`."
+            )
         )
     _check_size_and_hash(path, sha256, size)
     try:

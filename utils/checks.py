@@ -177,9 +177,11 @@ def running(what, expected="", cause=""):
         stub_message_alone(error)
         raise
     except Exception as error:
-        lesson = errors.lesson_for(error)
-        message = f"{what} raised {type(error).__name__}" + (f" instead of returning {expected}." if expected else ".")
-        hint = "; ".join(part for part in (cause, lesson) if part)
+        lesson, name = errors.lesson_for(error), type(error).__name__
+        message = f"{what} raised {name} before it finished."  # an f-string of its own: an entry of the translations
+        if expected:
+            message = f"{what} raised {name} instead of returning {expected}."
+        hint = "; ".join(part for part in (cause, lesson) if part)  # i18n translates a cause holding "; " whole
         raise CheckFailed(
             message + (f"\nHint: {hint}" if hint else "") + f"\nThe error itself: {error_line(error)}"
         ) from error

@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from utils import checks
 from utils.safe_visdom import SafeVisdom
 
-KIND = {
+KIND = {  # each a phrase of its own in the catalogs (a window's kind, and the call that makes it)
     "line": "a line plot (vis.line)",
-    "bar": "bars (vis.bar)",
-    "text": "text (vis.text)",
+    "bar": "a bar chart (vis.bar)",
+    "text": "a text window (vis.text)",
     "histogram": "a histogram (vis.histogram)",
     "image": "an image (vis.image)",
 }
@@ -82,7 +82,7 @@ def _window(vis, win, kind, who, verb):
         )
     if window.kind != kind:
         checks.fail(
-            f"The window {win!r} holds {KIND[window.kind]}, but the exercise asks for {KIND[kind]}.",
+            f"The window {win!r} is {KIND[window.kind]}, but the exercise asks for {KIND[kind]}.",
             f"send it with {KIND[kind].split('(')[1][:-1]}(..., win={win!r}).",
         )
     return window
@@ -131,8 +131,10 @@ def check_log_loss(log_loss):
         else:
             cause = "is the call skipped for some values of t?"
         checks.fail(
-            f"After {who}, the window 'loss' holds {len(ys)} point{'s' * (len(ys) != 1)}: one point per call "
-            f"was expected, {LOSS_STEPS} in all.",
+            f"After {who}, the window 'loss' holds 1 point: one point per call was expected, {LOSS_STEPS} in all."
+            if len(ys) == 1
+            else f"After {who}, the window 'loss' holds {len(ys)} points: one point per call was expected, "
+            f"{LOSS_STEPS} in all.",
             cause,
         )
     if "append" not in window.updates:
@@ -364,8 +366,11 @@ def _check_curves(vis, truths):
         )
     if window.points() < 2 * len(ts):
         checks.fail(
-            f"After {who}, the window 'curves' holds {window.points()} point{'s' * (window.points() != 1)} "
-            f"({', '.join(names)}): two per call were expected, {2 * len(ts)} in all.",
+            f"After {who}, the window 'curves' holds 1 point ({', '.join(names)}): two per call were expected, "
+            f"{2 * len(ts)} in all."
+            if window.points() == 1
+            else f"After {who}, the window 'curves' holds {window.points()} points ({', '.join(names)}): two per "
+            f"call were expected, {2 * len(ts)} in all.",
             "without update='append', each vis.line call replaces the whole plot, the other line included.",
         )
     if set(names) != {"train", "validation"}:
@@ -386,16 +391,22 @@ def _check_curves(vis, truths):
             checks.fail(f"The line {name!r} has x values {trace.xs}, but the calls' t were {ts}.", "X=[t].")
         if np.allclose(trace.ys, other, rtol=1e-5) and not np.allclose(trace.ys, values, rtol=1e-5):
             checks.fail(
-                f"The line {name!r} holds the {'validation' if name == 'train' else 'training'} losses.",
+                "The line 'train' holds the validation losses."
+                if name == "train"
+                else "The line 'validation' holds the training losses.",
                 "the two lines' values are swapped: train_loss goes to 'train', val_loss to 'validation'.",
             )
         if not np.allclose(trace.ys, values, rtol=1e-5):
             first = _first_difference(trace.ys, values, 1e-5)
-            what = "train_loss passed in" if name == "train" else "validation loss"
+            got, at, wanted = trace.ys[first], ts[first], values[first]
+            if name == "train":
+                checks.fail(
+                    f"The line 'train' holds {got:.6g} at t = {at:g}, but the train_loss passed in was {wanted:.6g}.",
+                    "log the train_loss passed in of each call.",
+                )
             checks.fail(
-                f"The line {name!r} holds {trace.ys[first]:.6g} at t = {ts[first]:g}, but the {what} was "
-                f"{values[first]:.6g}.",
-                f"log the {what} of each call.",
+                f"The line 'validation' holds {got:.6g} at t = {at:g}, but the validation loss was {wanted:.6g}.",
+                "log the validation loss of each call.",
             )
 
 

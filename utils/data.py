@@ -86,8 +86,13 @@ def read_labels(root):
     root = Path(root)
     index = root / LABELS
     if not index.is_file():
-        state = "does not exist" if not root.exists() else "holds no " + LABELS
-        raise FileNotFoundError(f"no digits data: the folder {root} {state}. To write it, {how_to_write(root)}.")
+        if not root.exists():
+            raise FileNotFoundError(
+                f"no digits data: the folder {root} does not exist. To write it, {how_to_write(root)}."
+            )
+        raise FileNotFoundError(
+            f"no digits data: the folder {root} holds no {LABELS}. To write it, {how_to_write(root)}."
+        )
     with open(index, newline="") as file:
         rows = list(csv.reader(file))
     items = []

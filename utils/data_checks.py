@@ -31,8 +31,9 @@ def _describe(value):
         return f"a numpy array of shape {value.shape}"
     if isinstance(value, Image.Image):
         return "a PIL image"
-    kind = type(value).__name__
-    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+    if type(value).__module__ == "builtins":
+        return f"a Python {type(value).__name__}"  # (no article chosen by the name: a template for the translations)
+    return f"an object of type {type(value).__name__}"
 
 
 def _run(what, expected, action, causes=()):
@@ -602,7 +603,7 @@ def _check_variety(places):
     missed = [edge for edge, seen in edges.items() if not seen]
     if missed:
         checks.fail(
-            f"no crop ever touches the {' or '.join(missed)} edge of the image.",
+            "\n".join(MISSED_EDGES[edges] for edges in _edge_groups(missed)),
             "torch.randint(low, high, ()) never returns high: the top runs from 0 to height - side included, "
             "so draw it with torch.randint(0, height - side + 1, ()); the same for the left with the width.",
         )
@@ -614,6 +615,26 @@ def _check_variety(places):
                 "the place depends on this crop's side: the top runs from 0 to height - side, the left from 0 to "
                 "width - side.",
             )
+
+
+MISSED_EDGES = {  # one whole sentence each, for the translations
+    ("bottom", "right"): "no crop ever touches the bottom or right edge of the image.",
+    ("top", "left"): "no crop ever touches the top or left edge of the image.",
+    ("bottom",): "no crop ever touches the bottom edge of the image.",
+    ("right",): "no crop ever touches the right edge of the image.",
+    ("top",): "no crop ever touches the top edge of the image.",
+    ("left",): "no crop ever touches the left edge of the image.",
+}
+
+
+def _edge_groups(missed):
+    """Returns the edges no crop touched as keys of MISSED_EDGES: the far edges together, the near ones together."""
+    groups = []
+    for pair in (("bottom", "right"), ("top", "left")):
+        found = tuple(edge for edge in pair if edge in missed)
+        if found:
+            groups.append(found)
+    return groups
 
 
 COLLATE_SHAPES = [(3, 5), (6, 2), (4, 4), (2, 7)]  # the largest height is 6, the largest width 7

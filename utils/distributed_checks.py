@@ -67,13 +67,15 @@ def raise_rank_errors(results, call, expected, cause=""):
     hint = "; ".join(part for part in (cause, error["lesson"]) if part)
     message = " ".join(error["message"].split())
     message = message if len(message) <= 400 else message[:400] + " ..."
-    checks.fail(
-        f"{call} raised {error['type']} on rank {rank}"
-        + (f" ({'the same' if same else 'and an error'} on rank {', '.join(map(str, also))})" if also else "")
-        + f" instead of {expected}.{where}\nThe error itself: {error['type']}"
-        + (f": {message}" if message else ""),
-        hint,
-    )
+    others = ", ".join(map(str, also))
+    if not also:
+        said = f"{call} raised {error['type']} on rank {rank} instead of {expected}."
+    elif same:
+        said = f"{call} raised {error['type']} on rank {rank} (the same on rank {others}) instead of {expected}."
+    else:
+        said = f"{call} raised {error['type']} on rank {rank} (and an error on rank {others}) instead of {expected}."
+    error_line = f"{error['type']}: {message}" if message else error["type"]
+    checks.fail(f"{said}{where}\nThe error itself: {error_line}", hint)
 
 
 def _results(results, nproc_hint=""):
@@ -208,7 +210,9 @@ def _judge_rank_gradients(rank, got, local, expected, world, n, all_grads, outpu
     ]
     if partial and len(partial) < len(got):
         checks.fail(
-            f"On rank {rank}, {', '.join(partial)} {'was' if len(partial) == 1 else 'were'} not averaged.",
+            f"On rank {rank}, {partial[0]} was not averaged."
+            if len(partial) == 1
+            else f"On rank {rank}, {', '.join(partial)} were not averaged.",
             "average every parameter's gradient, biases included: loop over model.parameters().",
         )
     checks.compare(
@@ -294,25 +298,27 @@ def _shard_mistakes(n, rank, world, epoch, seed):
     }
 
 
-SHARD_HINTS = {
-    "contiguous": "rank {rank} got a contiguous block of the order. DistributedSampler deals the order out like cards: "
-    "rank r takes every world_size-th item, starting at position r: order[rank::world_size].",
-    "unshuffled": "the items are not shuffled: draw the order with torch.randperm(n, generator=g).",
-    "no epoch": "epoch {epoch} gives the order of epoch 0: seed the generator with seed + epoch, so that each epoch "
-    "is shuffled anew (that is what sampler.set_epoch(epoch) tells DistributedSampler).",
-    "rank seed": "each rank shuffled with a seed of its own: every rank must draw the same order (seed + epoch) and "
-    "take its own share of it, otherwise the shards overlap and some items are never seen.",
-    "no padding": "rank {rank} got {got} items and another rank more: pad the order to a multiple of world_size by "
-    "repeating its first items, so that every rank runs the same number of steps (a rank that runs out early "
-    "leaves the others waiting in the next all_reduce).",
-    "dropped": "the last items were dropped: DistributedSampler (drop_last=False, the default) pads the order by "
-    "repeating its first items instead.",
-    "padded from the end": "the padding repeats the last items: DistributedSampler repeats the first items of the "
-    "order, order + order[:padding].",
-    "padded anyway": "rank {rank} got {got} items: {n} items on {world} ranks need no padding. The padding is what is "
-    "missing to the next multiple of world_size, -n % world_size, which is 0 here (world_size - n % world_size is "
-    "world_size).",
-}
+def _shard_hint(name, rank, epoch, got, n, world):
+    """Returns the hint for the shard mistake `name` (each an f-string of its own: a template for the translations)."""
+    return {
+        "contiguous": f"rank {rank} got a contiguous block of the order. DistributedSampler deals the order out like "
+        "cards: rank r takes every world_size-th item, starting at position r: order[rank::world_size].",
+        "unshuffled": "the items are not shuffled: draw the order with torch.randperm(n, generator=g).",
+        "no epoch": f"epoch {epoch} gives the order of epoch 0: seed the generator with seed + epoch, so that each "
+        "epoch is shuffled anew (that is what sampler.set_epoch(epoch) tells DistributedSampler).",
+        "rank seed": "each rank shuffled with a seed of its own: every rank must draw the same order (seed + epoch) "
+        "and take its own share of it, otherwise the shards overlap and some items are never seen.",
+        "no padding": f"rank {rank} got {got} items and another rank more: pad the order to a multiple of world_size "
+        "by repeating its first items, so that every rank runs the same number of steps (a rank that runs out early "
+        "leaves the others waiting in the next all_reduce).",
+        "dropped": "the last items were dropped: DistributedSampler (drop_last=False, the default) pads the order by "
+        "repeating its first items instead.",
+        "padded from the end": "the padding repeats the last items: DistributedSampler repeats the first items of "
+        "the order, order + order[:padding].",
+        "padded anyway": f"rank {rank} got {got} items: {n} items on {world} ranks need no padding. The padding is "
+        "what is missing to the next multiple of world_size, -n % world_size, which is 0 here (world_size - n % "
+        "world_size is world_size).",
+    }[name]
 
 
 def check_shard_indices(shard_indices):
@@ -336,7 +342,7 @@ def check_shard_indices(shard_indices):
                 continue
             for name, shard in _shard_mistakes(n, rank, world, epoch, seed).items():
                 if got == shard:
-                    hint = SHARD_HINTS[name].format(rank=rank, epoch=epoch, got=len(got), n=n, world=world)
+                    hint = _shard_hint(name, rank=rank, epoch=epoch, got=len(got), n=n, world=world)
                     checks.fail(f"{call} is not the shard DistributedSampler gives: {hint}")
             if sorted(got) != sorted(expected):
                 checks.fail(
@@ -402,7 +408,7 @@ def judge_ddp(results, epochs=rank_tasks.EPOCHS, batch_size=rank_tasks.BATCH_SIZ
         seen[rank] = results[rank]["seen"]
         if seen[rank] is None:
             checks.fail(
-                f"train returned a {results[rank]['seen_type']}, not the list of index batches it trained on.",
+                f"train returned {results[rank]['seen_type']}, not the list of index batches it trained on.",
                 "each batch is (index, x, y): append index.tolist(), the batch's item numbers, and return the list.",
             )
         _judge_shard(rank, seen[rank], world, epochs, batch_size)

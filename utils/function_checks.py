@@ -89,7 +89,7 @@ def _forward(fn, name, inputs, call, cause=""):
     changed = [part for part, t, k in zip(call.split(", "), inputs, kept) if not torch.equal(t.detach(), k)]
     if changed:
         checks.fail(
-            f"{name}.forward changed its input {' and '.join(changed)} in place (an operation ending in _, such as "
+            f"{name}.forward changed its input {', '.join(changed)} in place (an operation ending in _, such as "
             "sigmoid_ or clamp_, or an assignment into it).",
             "compute a new tensor instead: the caller, and autograd, still need the input as it was.",
         )
@@ -486,10 +486,12 @@ def _check_gradcheck_test(fn, name, test):
         )
     _check_sizes(stand_in.inputs)
     if verdict is not True:
-        said = f"raised {type(raised).__name__}" if raised is not None else f"returned {verdict!r}"
         checks.fail(
-            f"gradcheck_linear({name}) {said}, but {name} is right (it passed the checks above): the test should "
-            "return True for it.",
+            f"gradcheck_linear({name}) raised {type(raised).__name__}, but {name} is right (it passed the checks "
+            "above): the test should return True for it."
+            if raised is not None
+            else f"gradcheck_linear({name}) returned {verdict!r}, but {name} is right (it passed the checks above): "
+            "the test should return True for it.",
             "return gradcheck's verdict: `return torch.autograd.gradcheck(fn.apply, (x, w, b), "
             "raise_exception=False)`, with x (N, D_in), w (D_in, H) and b (H,).",
         )
@@ -497,9 +499,11 @@ def _check_gradcheck_test(fn, name, test):
     unchecked = [part for part, t in zip(parts, stand_in.inputs) if isinstance(t, torch.Tensor) and not t.requires_grad]
     if unchecked:
         checks.fail(
-            f"in gradcheck_linear, {' and '.join(unchecked)} {'does' if len(unchecked) == 1 else 'do'} not require "
-            "grad: gradcheck checks only the gradients of the inputs that require grad, so a wrong "
-            f"grad_{unchecked[0]} would pass your test.",
+            f"in gradcheck_linear, {unchecked[0]} does not require grad: gradcheck checks only the gradients of the "
+            f"inputs that require grad, so a wrong grad_{unchecked[0]} would pass your test."
+            if len(unchecked) == 1
+            else f"in gradcheck_linear, the inputs {', '.join(unchecked)} do not require grad: gradcheck checks only "
+            f"the gradients of the inputs that require grad, so a wrong grad_{unchecked[0]} would pass your test.",
             "create each of x, w and b with requires_grad=True.",
         )
     for index, part in enumerate(parts):

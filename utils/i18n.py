@@ -12,10 +12,11 @@ after use("en"), nothing is translated and nothing is wrapped: the English noteb
 
 An English text is translated by its exact entry first, else by a template: an entry made from an f-string, whose
 numbered placeholders ("numpy: loss {0} at iteration 0") match any text; the values they capture are translated in
-turn when they are catalog texts themselves (also piece by piece around "; " and ", "), and kept as they are
-otherwise. When several templates match, the reading that leaves the least English prose wins, then the one that
-translates the most values, then the template with the most literal text. A text of several lines is tried whole,
-then line by line. Anything unknown comes out unchanged.
+turn when they are catalog texts themselves, else piece by piece around "; " and ", " (a run of pieces whole when it
+is one catalog text: a checker's hint that holds "; " itself, then "; " and the course's lesson), and kept as they
+are otherwise. When several templates match, the reading that leaves the least English prose wins, then the one
+that translates the most values, then the template with the most literal text. A text of several lines is tried
+whole, then line by line. Anything unknown comes out unchanged.
 
 The entries come from i18n/<language>/runtime.json, which `python3 course.py translate` compiles from the gettext
 catalogs i18n/<language>/*.po (only their translated, non-fuzzy entries). Reading it needs the standard library
@@ -36,6 +37,7 @@ SEPARATORS = ("; ", ", ")  # a captured value that is a list of catalog texts is
 PREFIX = 4  # templates are looked up by the first characters of their text
 MAX_DEPTH = 4
 MAX_SPLITS = 32  # the ways of reading a text with a template that are tried
+MAX_PIECES = 12  # a list of more pieces is translated piece by piece, without trying runs of them
 CACHE_SIZE = 20000
 PROSE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,})+")  # English words in a row: prose, not a value like 1e-05
 HANGUL = re.compile(r"[\uac00-\ud7a3]+")  # what is left untranslated when reading Korean back into English
@@ -162,13 +164,15 @@ class Translator:
             if not template.pattern.fullmatch(text):
                 continue
             values = self._best_split(template, text, depth)
-            translated = [self._value(v, depth + 1) for v in values]
-            english_left = sum(len(run) for t in translated for run in self.leftover.findall(t))
-            # the reading that leaves the least English prose wins, then the one translating the most values, then
-            # the template with the most literal text ("Hint: {0}" over "Hint: {0}." for a value without ".")
-            rank = (-english_left, sum(t != v for v, t in zip(values, translated)), template.weight)
+            translated = dict(zip(values, (self._value(v, depth + 1) for v in values)))
+            filled = template.fill(values, translated.get)
+            # the reading that leaves the least English prose in the whole translation wins (code the template's own
+            # text holds counts too: "(df/da, df/db) at {0}" is no better a reading for holding it), then the one
+            # translating the most values, then the template with the most literal text ("Hint: {0}" over
+            # "Hint: {0}." for a value without ".")
+            rank = (-self._english_left(filled), sum(translated[v] != v for v in values), template.weight)
             if best_rank is None or rank > best_rank:
-                best, best_rank = template.fill(values, lambda v: self._value(v, depth + 1)), rank
+                best, best_rank = filled, rank
         return best
 
     def _best_split(self, template, text, depth):
@@ -191,11 +195,34 @@ class Translator:
             return found
         for separator in SEPARATORS:
             if separator in value:
-                pieces = value.split(separator)
-                translated = [self._value(piece, depth + 1) for piece in pieces]
-                if translated != pieces:
-                    return separator.join(translated)
+                translated = self._pieces(value.split(separator), separator, depth)
+                if translated != value:
+                    return translated
         return value
+
+    def _pieces(self, pieces, separator, depth):
+        """Returns the pieces of a list joined by `separator`, translated in runs: a run of several pieces is
+        translated whole when it is one catalog text ("cause; lesson", where the cause holds "; " itself), a
+        single piece as a value. The runs that leave the least English prose win, then the fewest runs."""
+        if len(pieces) > MAX_PIECES:
+            return separator.join(self._value(piece, depth + 1) for piece in pieces)
+        best = [(0, 0, [])] + [None] * len(pieces)  # best[j]: (English left, runs, texts) for pieces[:j]
+        for end in range(1, len(pieces) + 1):
+            for start in range(end):
+                if best[start] is None:
+                    continue
+                run = separator.join(pieces[start:end])
+                text = self._value(run, depth + 1) if end - start == 1 else self._one(run, depth + 1)
+                if text is None:
+                    continue
+                left, runs, texts = best[start]
+                found = (left + self._english_left(text), runs + 1, [*texts, text])
+                if best[end] is None or found[:2] < best[end][:2]:
+                    best[end] = found
+        return separator.join(best[-1][2])
+
+    def _english_left(self, text):
+        return sum(len(run) for run in self.leftover.findall(text))
 
 
 class TranslatingStream:

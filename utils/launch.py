@@ -208,11 +208,18 @@ def describe_failure(outputs, launcher_text, returncode):
     if codes:
         rank = first if first in codes else min(codes)
         code = codes[rank]
-        how = f"was stopped by {_signal_name(code)}" if code < 0 else f"ended with exit code {code}"
         last = (outputs.get(rank, "").strip().splitlines() or ["(nothing)"])[-1]
-        message = f"rank {rank} {how} before it could report an error (its last line: {last})"
+        if code < 0:
+            message = (
+                f"rank {rank} was stopped by {_signal_name(code)} before it could report an error (its last line: "
+                f"{last})."
+            )
+        else:
+            message = (
+                f"rank {rank} ended with exit code {code} before it could report an error (its last line: {last})."
+            )
         if all(c < 0 for c in codes.values()) and launcher_line:
-            message += f"; torchrun itself said: {launcher_line}"
+            message += f"\ntorchrun itself said: {launcher_line}"  # a line of its own, for the translations
         return message + (
             "\nHint: SIGKILL often means the machine ran out of memory, SIGSEGV a crash inside a library, and "
             "SIGTERM that torchrun (or something else) stopped the job."

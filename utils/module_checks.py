@@ -72,7 +72,7 @@ def build_module(module_class, *args, call=None, cause=""):
     """Returns module_class(*args); fails with a lesson when the class is not a Module, lacks __init__ or forward,
     skips super().__init__(), or raises (`call` names the call in the message, `cause` gives the likely cause)."""
     name = _check_class(module_class)
-    with checks.running(call or f"{name}(...)", expected=f"a {name} module", cause=cause):
+    with checks.running(call or f"{name}(...)", expected=f"an instance of {name}", cause=cause):
         try:
             module = module_class(*args)
         except AttributeError as error:
@@ -242,7 +242,7 @@ def _check_layer(module, name, child, fan_in, fan_out, call):
         sizes = (layer.in_features, layer.out_features)
         used = [got for got, want in zip(sizes, (fan_in, fan_out)) if got != want and got in COURSE_SIZES]
         if used:
-            globals_used = " and ".join(dict.fromkeys(f"{COURSE_SIZES[s]} = {s}" for s in used))
+            globals_used = ", ".join(dict.fromkeys(f"{COURSE_SIZES[s]} = {s}" for s in used))
             checks.fail(
                 f"{call}.{child} maps {sizes[0]} -> {sizes[1]} features but should map {fan_in} -> {fan_out}: it "
                 f"uses the notebook's {globals_used}, not the sizes {call} was given.",
@@ -301,8 +301,10 @@ def _check_gradients(module, name, output):
     missing = [n for n, p in module.named_parameters() if p.grad is None]
     if missing:
         checks.fail(
-            f"{', '.join(missing)} got no gradient from backward(): the output does not depend on "
-            f"{'it' if len(missing) == 1 else 'them'} through autograd.",
+            f"{missing[0]} got no gradient from backward(): the output does not depend on it through autograd."
+            if len(missing) == 1
+            else f"{', '.join(missing)} got no gradient from backward(): the output does not depend on them through "
+            "autograd.",
             "in forward, use the layers' outputs directly: no .detach(), .data, .item(), numpy or torch.no_grad().",
         )
 
@@ -643,7 +645,7 @@ def _check_no_blocks(net_class, name, D_in, H, D_out, cause):
     net = build_module(net_class, D_in, H, D_out, 0, call=call, cause=cause)
     x = _sample(2, D_in, seed=5)
     cause = "with no blocks, the loop does nothing: forward is output_linear(relu(input_linear(x)))"
-    with checks.running(f"forward(x) of {call}", expected="a tensor", cause=cause):
+    with checks.running(f"forward(x) of the module {call}", expected="a tensor", cause=cause):
         out = net(x)
     out = _output(out, f"{call}", (2, D_out))
     with torch.no_grad():

@@ -20,6 +20,11 @@ from utils import checks
 SIZES = (7, 5, 3)  # D_in, H, D_out of the check's own nets
 COURSE = (64, 1000, 100, 10)  # N, D_in, H, D_out of the course's running example
 USE_ARGUMENTS = "train_step works on its arguments (model, loss_fn, optimizer, x, y), not on the notebook's variables"
+USE_THE_MODEL = (
+    "train_step works on its arguments (model, loss_fn, optimizer, x, y), not on the notebook's variables: "
+    "loss_fn(model(x), y)."
+)
+USE_X = "train_step works on its arguments (model, loss_fn, optimizer, x, y), not on the notebook's variables."
 
 
 def _data(n, d_in, d_out, seed, dtype=torch.float64):
@@ -204,11 +209,11 @@ def check_train_step(train_step, steps=20, lr=0.02):
     with checks.running(call, expected="this step's loss, a Python number", cause=USE_ARGUMENTS):
         returned = [train_step(model, loss_fn, spy, x, y) for _ in range(2)]
     if not watch.inputs:
-        checks.fail(f"{call} never called the model it was given.", USE_ARGUMENTS + ": loss_fn(model(x), y).")
+        checks.fail(f"{call} never called the model it was given.", USE_THE_MODEL)
     if any(a is None or a.shape != x.shape or not torch.equal(a, x) for a in watch.inputs):
-        checks.fail(f"{call} called the model on another tensor than its argument x.", USE_ARGUMENTS + ".")
+        checks.fail(f"{call} called the model on another tensor than its argument x.", USE_X)
     if not loss_fn.calls:
-        checks.fail(f"{call} never called the loss_fn it was given.", USE_ARGUMENTS + ": loss_fn(model(x), y).")
+        checks.fail(f"{call} never called the loss_fn it was given.", USE_THE_MODEL)
     moved = [key for key, value in model.state_dict().items() if not torch.equal(value, before[key])]
     if moved and not spy.seen:
         checks.fail(
@@ -493,12 +498,7 @@ def check_train_to(train_to, max_steps=12):
                 if not steps.optimizers
                 else "is `return losses` indented inside the loop? It belongs after it."
             )
-        checks.fail(
-            f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned {len(losses)} "
-            f"loss{'es' if len(losses) != 1 else ''}, after {len(steps.optimizers)} step"
-            f"{'s' if len(steps.optimizers) != 1 else ''}; it should take all {max_steps} steps, one loss each.",
-            hint,
-        )
+        checks.fail(_took_message(len(losses), len(steps.optimizers), max_steps), hint)
     _check_optimizer(steps, moved)
     _check_recorded(losses, trajectory)
     _check_gradients(steps)
@@ -514,6 +514,29 @@ def check_train_to(train_to, max_steps=12):
         "check passed: train_to records the loss of every step, with one optimizer and fresh gradients, stops at "
         f"max_steps and at the first loss below target; it brought the course's net below {REACH['target']:g} "
         f"(nn.MSELoss()) within {REACH['max_steps']} steps"
+    )
+
+
+def _took_message(returned, taken, max_steps):
+    """Returns what train_to did with a target no loss reaches: one whole message per case, for the translations."""
+    if returned == 1 and taken == 1:
+        return (
+            f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned 1 loss, after 1 step; "
+            f"it should take all {max_steps} steps, one loss each."
+        )
+    if returned == 1:
+        return (
+            f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned 1 loss, after {taken} "
+            f"steps; it should take all {max_steps} steps, one loss each."
+        )
+    if taken == 1:
+        return (
+            f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned {returned} losses, "
+            f"after 1 step; it should take all {max_steps} steps, one loss each."
+        )
+    return (
+        f"with a target no loss reaches (0.0) and max_steps={max_steps}, train_to returned {returned} losses, after "
+        f"{taken} steps; it should take all {max_steps} steps, one loss each."
     )
 
 

@@ -136,7 +136,7 @@ def _check_digest(name, got, data, path):
     if got is None:
         checks.fail(f"{name} returned None.", "end file_sha256 with `return digest.hexdigest()`.")
     if isinstance(got, bytes) and len(got) == 32:
-        checks.fail(f"{name} is bytes (32 of them), not hex text.", "use .hexdigest(), not .digest().")
+        checks.fail(f"{name} is bytes (32 of them), not hex text.", "use .hexdigest() instead of .digest().")
     if not isinstance(got, str):
         checks.fail(
             f"{name} should be a str of 64 hex digits, but it is a {type(got).__name__}.",
@@ -148,7 +148,7 @@ def _check_digest(name, got, data, path):
         checks.fail(
             f"{name} is in capital letters: the published hashes, and .hexdigest(), are lowercase, so comparing "
             "them with == would fail.",
-            "return .hexdigest() as it is.",
+            "return what .hexdigest() returns, unchanged.",
         )
     mistake = _hash_mistake(got, data, path)
     if mistake:
@@ -166,13 +166,16 @@ def check_file_sha256(file_sha256):
     every file of the course's zoo against its manifest.
     """
     big = _random_bytes(BIG_BYTES, seed=7)
-    files = {"a 4 MB binary file": big, "an empty file": b"", "a small text file": b"weights, not code\n"}
+    files = {  # the call as the messages name it, each a whole text for the translations
+        "file_sha256(path) for a 4 MB binary file": big,
+        "file_sha256(path) for an empty file": b"",
+        "file_sha256(path) for a small text file": b"weights, not code\n",
+    }
     peak = 0
     with tempfile.TemporaryDirectory(prefix="course07-check-") as folder:
-        for number, (what, data) in enumerate(files.items()):
+        for number, (call, data) in enumerate(files.items()):
             path = Path(folder) / f"file{number}.bin"
             path.write_bytes(data)
-            call = f"file_sha256(path) for {what}"
             with checks.running(
                 call, expected="a str of 64 hex digits", cause="it gets the file's path and hashes its bytes"
             ):
@@ -291,7 +294,8 @@ def check_load_verified(load_verified):
         _save(changed, folder / "changed.pt")
         _check_refusal(_refused(load_verified, folder / "changed.pt", sha, "a changed file", FIRST))
         near_miss = sha[:16] + "".join("0" if c != "0" else "1" for c in sha[16:])  # the same first 16 digits
-        if _refused(load_verified, good, near_miss, "a file that missed its hash", FIRST) is None:
+        refused = _refused(load_verified, good, near_miss, "a file that missed its hash", FIRST)
+        if refused is None:  # (the call out of the comparison: its texts are messages, for the translations)
             checks.fail(
                 "load_verified loaded a file whose sha256 matches the published one in its first digits only.",
                 "compare all 64 hex digits: file_sha256(path) != sha256.",
@@ -299,7 +303,8 @@ def check_load_verified(load_verified):
         trap = {**state, "extra": _Payload()}
         trap_sha = _save(trap, folder / "trap.pt")
         _check_refusal(_refused(load_verified, folder / "trap.pt", sha, "a file whose hash did not match", FIRST))
-        if _refused(load_verified, folder / "trap.pt", trap_sha, "a file whose hash matched", SAFE) is None:
+        refused = _refused(load_verified, folder / "trap.pt", trap_sha, "a file whose hash matched", SAFE)
+        if refused is None:
             checks.fail("load_verified loaded a file that holds an object other than tensors without an error.")
     keywords = _load_keywords(load_verified)
     if keywords is not None and keywords.get("weights_only") is not True:
@@ -413,7 +418,11 @@ def check_fine_tune_model(fine_tune_model, head="linear2"):
             "changed the pretrained model, not its copy.",
             "freeze `model`, the copy made by copy.deepcopy, so the pretrained model stays as it was.",
         )
-    with checks.running("model(x), the fine-tuned model's forward pass", cause=HEAD_CAUSE + f", here H = {SIZES['H']}"):
+    cause = (
+        f"the new head maps the H hidden features to num_classes outputs: nn.Linear(H, num_classes), here H = "
+        f"{SIZES['H']}"
+    )
+    with checks.running("model(x), the fine-tuned model's forward pass", cause=cause):
         with torch.inference_mode():
             out = model(x)
     _check_head(model, pretrained, out, len(x), head)

@@ -122,11 +122,11 @@ def ddp_task(student, device):
 
 
 def describe(value):
-    """Returns a few words on what `value` is: "NoneType", "list of Tensor of shape (8, 1000)", ..."""
+    """Returns what `value` is, in type notation that needs no translation: "NoneType", "list[Tensor[8, 1000]]", ..."""
     if isinstance(value, torch.Tensor):
-        return f"Tensor of shape {tuple(value.shape)}"
+        return f"Tensor[{', '.join(map(str, value.shape))}]"
     if isinstance(value, (list, tuple)) and value:
-        return f"{type(value).__name__} of {describe(value[0])}"
+        return f"{type(value).__name__}[{describe(value[0])}]"
     return type(value).__name__
 
 

@@ -33,7 +33,7 @@ import nbformat
 
 from tools import speaker_notes, student_version
 
-PROSE = re.compile(r"[A-Za-z][A-Za-z']{2,}:? [A-Za-z(]|[A-Za-z] [A-Za-z][A-Za-z']{2,}|[A-Za-z]{3,}: \{0\}")
+PROSE = re.compile(r"[A-Za-z][A-Za-z']{2,}:? [A-Za-z(]|[A-Za-z] [A-Za-z][A-Za-z']{2,}|[A-Za-z]{3,}: +\{0\}")
 WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w(])")  # a word, not part of an identifier, a call or an attribute
 CODE = re.compile(r"[\w}\]]\(|=")  # a call or an assignment
 NOTEBOOK_CALLS = ("print", "checks.", "challenge.", "quiz.")
@@ -58,7 +58,8 @@ class Text:
 
 
 def is_prose(text, template=True):
-    """Returns True when `text` reads as words (two in a row, two apart, or "Word: {0}"), not only code or numbers.
+    """Returns True when `text` reads as words (two in a row, two apart, or a label "Word: {0}", aligned with more
+    spaces or not), not only code or numbers.
 
     A plain string that is valid Python ("raise NotImplementedError") is code."""
     plain = re.sub(r"\{\d+\}", "{0}", text)
